@@ -1,0 +1,241 @@
+"""The task-graph format: what a key, a task and a dependency are.
+
+A graph is a plain ``dict`` mapping keys to values. A *key* is a ``str``,
+``bytes``, ``int``, ``float`` or a tuple of those. A *task* is a tuple whose
+first element is callable; the remaining elements are its arguments. Lists are
+traversed (keys inside them are replaced by values); tasks may nest. Any other
+value is literal data, and a value that is itself a key of the graph is an
+alias of that key. See ``docs/graph-spec.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Mapping
+from typing import Any
+
+__all__ = [
+    "istask",
+    "iskey",
+    "ishashable",
+    "get_dependencies",
+    "get_all_dependencies",
+    "reverse_dict",
+    "literal",
+    "quote",
+    "subs",
+]
+
+_KEY_ATOMS = (str, bytes, int, float)
+
+
+def istask(x: Any) -> bool:
+    """Return True if ``x`` is a task: a tuple whose first element is callable.
+
+    Examples
+    --------
+    >>> from operator import add
+    >>> istask((add, 1, 2))
+    True
+    >>> istask(1)
+    False
+    >>> istask(('x', 0))
+    False
+    """
+    return type(x) is tuple and bool(x) and callable(x[0])
+
+
+def iskey(x: Any) -> bool:
+    """Return True if ``x`` can be a key of a graph.
+
+    Keys are ``str``, ``bytes``, ``int``, ``float`` or (nested) tuples of those.
+
+    Examples
+    --------
+    >>> iskey('x'), iskey(('x', 0, 1)), iskey(3)
+    (True, True, True)
+    >>> iskey(['x']), iskey(('x', [0]))
+    (False, False)
+    """
+    typ = type(x)
+    if typ is tuple:
+        return all(iskey(i) for i in x)
+    return typ in _KEY_ATOMS or isinstance(x, _KEY_ATOMS)
+
+
+def ishashable(x: Any) -> bool:
+    """Return True if ``hash(x)`` works.
+
+    Examples
+    --------
+    >>> ishashable(1), ishashable([1])
+    (True, False)
+    """
+    try:
+        hash(x)
+        return True
+    except TypeError:
+        return False
+
+
+def _deps_of(value: Any, dsk: Mapping, out: set) -> None:
+    """Add to ``out`` every key of ``dsk`` that ``value`` refers to."""
+    stack = [value]
+    pop = stack.pop
+    extend = stack.extend
+    while stack:
+        v = pop()
+        typ = type(v)
+        if typ is tuple:
+            if v and callable(v[0]):
+                extend(v[1:])
+                continue
+            # a non-task tuple is a key or literal data
+            try:
+                if v in dsk:
+                    out.add(v)
+            except TypeError:
+                pass
+        elif typ is list:
+            extend(v)
+        elif typ is str or typ is int or typ is bytes or typ is float:
+            if v in dsk:
+                out.add(v)
+        elif typ is dict or not isinstance(v, Hashable):
+            continue
+        else:
+            try:
+                if v in dsk:
+                    out.add(v)
+            except TypeError:
+                pass
+
+
+def get_dependencies(dsk: Mapping, key: Any = None, task: Any = None) -> set:
+    """Return the set of keys of ``dsk`` that ``key`` (or ``task``) depends on.
+
+    Parameters
+    ----------
+    dsk : dict
+        The graph.
+    key : key, optional
+        A key of ``dsk``; its value is inspected.
+    task : object, optional
+        A value to inspect instead of ``dsk[key]``.
+
+    Examples
+    --------
+    >>> from operator import add
+    >>> dsk = {'x': 1, 'y': (add, 'x', 1), 'z': (sum, ['x', 'y']), 'a': 'z'}
+    >>> sorted(get_dependencies(dsk, 'z'))
+    ['x', 'y']
+    >>> get_dependencies(dsk, 'a')
+    {'z'}
+    >>> get_dependencies(dsk, task=(add, 'x', 'unknown'))
+    {'x'}
+    """
+    if key is not None:
+        task = dsk[key]
+    out: set = set()
+    _deps_of(task, dsk, out)
+    return out
+
+
+def get_all_dependencies(dsk: Mapping) -> dict:
+    """Return ``{key: set_of_dependencies}`` for every key of ``dsk``.
+
+    Examples
+    --------
+    >>> from operator import add
+    >>> get_all_dependencies({'x': 1, 'y': (add, 'x', 1)})
+    {'x': set(), 'y': {'x'}}
+    """
+    out = {}
+    for k, v in dsk.items():
+        s: set = set()
+        _deps_of(v, dsk, s)
+        out[k] = s
+    return out
+
+
+def reverse_dict(d: Mapping[Any, Iterable]) -> dict:
+    """Invert a dependency mapping: ``{a: {b}}`` becomes ``{a: set(), b: {a}}``.
+
+    Examples
+    --------
+    >>> reverse_dict({'a': {'b'}, 'b': set()}) == {'a': set(), 'b': {'a'}}
+    True
+    """
+    result: dict = {k: set() for k in d}
+    for k, vals in d.items():
+        for v in vals:
+            if v in result:
+                result[v].add(k)
+            else:
+                result[v] = {k}
+    return result
+
+
+class literal:
+    """A callable that returns its payload: keeps data from being read as a task.
+
+    Use :func:`quote` to put a value into a graph that would otherwise be
+    interpreted (a tuple with a callable first, a list holding keys).
+
+    Examples
+    --------
+    >>> literal((sum, [1, 2]))()
+    (<built-in function sum>, [1, 2])
+    """
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: Any) -> None:
+        self.data = data
+
+    def __call__(self) -> Any:
+        return self.data
+
+    def __repr__(self) -> str:
+        return f"literal<type={type(self.data).__name__}>"
+
+    def __reduce__(self):
+        return (literal, (self.data,))
+
+
+def quote(x: Any) -> Any:
+    """Wrap ``x`` so that a scheduler returns it unchanged instead of running it.
+
+    Examples
+    --------
+    >>> from mpiflow.local import get_sync
+    >>> get_sync({'t': quote((sum, [1, 2]))}, 't')
+    (<built-in function sum>, [1, 2])
+    """
+    if istask(x) or type(x) is list or type(x) is dict:
+        return (literal(x),)
+    return x
+
+
+def subs(task: Any, key: Any, val: Any) -> Any:
+    """Replace every reference to ``key`` inside ``task`` by ``val``.
+
+    Only argument positions are replaced (tasks and lists are traversed;
+    literal tuples are not).
+
+    Examples
+    --------
+    >>> from operator import add
+    >>> subs((add, 'x', ['x', 2]), 'x', (abs, -1))[1:]
+    ((<built-in function abs>, -1), [(<built-in function abs>, -1), 2])
+    """
+    typ = type(task)
+    if typ is tuple and task and callable(task[0]):
+        return (task[0],) + tuple(subs(a, key, val) for a in task[1:])
+    if typ is list:
+        return [subs(a, key, val) for a in task]
+    try:
+        if type(task) is type(key) and task == key:
+            return val
+    except Exception:
+        pass
+    return task
