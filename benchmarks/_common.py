@@ -22,7 +22,8 @@ def machine() -> dict[str, Any]:
 
     return {
         "python": platform.python_version(),
-        "cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+        "cpus": (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                 else os.cpu_count()),
         "platform": sys.platform,
     }
 

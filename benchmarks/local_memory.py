@@ -23,7 +23,6 @@ from operator import add
 
 import numpy as np
 import psutil
-
 from _common import emit, machine
 
 CHUNK = 1_000_000  # float64 values: 8 MB

@@ -90,7 +90,8 @@ def raw_get(workload: str, sizes: list[int], schedulers: list[tuple], repeat: in
     for size in sizes:
         dsk, keys = build(size)
         for scheduler, nw in schedulers:
-            runners = {lib: (lambda g=g: g(dsk, keys)) for lib, g in getters(scheduler, nw).items()}
+            runners = {lib: (lambda g=g, d=dsk, k=keys: g(d, k))
+                       for lib, g in getters(scheduler, nw).items()}
             for run in runners.values():  # warm up pools and caches
                 run()
             params = {"scheduler": scheduler, "num_workers": nw, "size": size}
@@ -114,7 +115,7 @@ def delayed_end_to_end(sizes: list[int], repeat: int) -> None:
 
         runners_for["dask"] = run_dask
     for n in sizes:
-        runners = {lib: (lambda r=r: r(n)) for lib, r in runners_for.items()}
+        runners = {lib: (lambda r=r, n=n: r(n)) for lib, r in runners_for.items()}
         for run in runners.values():
             run()
         report("delayed", {"scheduler": "threads", "size": n}, n, interleaved(runners, repeat), 5.0)

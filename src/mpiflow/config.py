@@ -43,8 +43,13 @@ _file_cache: dict[str, Any] | None = None
 _MISSING = object()
 
 
+#: Names as Dask users write them, mapped to mpiflow's.
+aliases: dict[str, str] = {"delayed-pure": "delayed.pure"}
+
+
 def _canonical(name: str) -> str:
-    return name.replace("_", "-")
+    name = name.replace("_", "-")
+    return aliases.get(name, name)
 
 
 def env_name(name: str) -> str:
@@ -103,7 +108,8 @@ def _file_values() -> dict[str, Any]:
                 try:
                     values = _flatten(tomllib.load(f))
                 except tomllib.TOMLDecodeError as err:
-                    raise ValueError(f"mpiflow config file {path} is not valid TOML: {err}") from err
+                    msg = f"mpiflow config file {path} is not valid TOML: {err}"
+                    raise ValueError(msg) from err
         _file_cache = values
     return _file_cache
 

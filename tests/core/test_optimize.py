@@ -1,19 +1,15 @@
 """Tests for mpiflow.core.optimize: inline and fuse preserve results."""
 
-import sys
 from operator import add, neg
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from strategies import dags_and_keys, random_dags
 
 from mpiflow.core.errors import CycleError, MissingKeyError
 from mpiflow.core.optimize import fuse, inline
 from mpiflow.core.spec import get_all_dependencies, quote
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from strategies import dags_and_keys, random_dags  # noqa: E402
 
 
 def inc(x):

@@ -2,19 +2,15 @@
 
 import heapq
 import random
-import sys
 from operator import add
-from pathlib import Path
 
 import pytest
 from hypothesis import given
+from strategies import random_dags
 
 from mpiflow.core.errors import CycleError
 from mpiflow.core.order import order
 from mpiflow.core.spec import get_all_dependencies, reverse_dict
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from strategies import random_dags  # noqa: E402
 
 
 def inc(x):

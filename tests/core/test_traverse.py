@@ -1,18 +1,14 @@
 """Tests for mpiflow.core.traverse: toposort, find_cycle, cull, flatten_keys."""
 
-import sys
 from operator import add, neg
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
+from strategies import dags_and_keys, random_dags
 
 from mpiflow.core.errors import CycleError, MissingKeyError
 from mpiflow.core.spec import get_all_dependencies, get_dependencies
 from mpiflow.core.traverse import close_keys, cull, find_cycle, flatten_keys, toposort
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from strategies import dags_and_keys, random_dags  # noqa: E402
 
 
 def inc(x):

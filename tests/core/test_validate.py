@@ -1,11 +1,10 @@
 """Tests for mpiflow.core.validate: each bad input has its own test and message."""
 
-import sys
 from operator import add
-from pathlib import Path
 
 import pytest
 from hypothesis import given
+from strategies import dags_and_keys, random_dags
 
 from mpiflow.core.errors import (
     CycleError,
@@ -16,9 +15,6 @@ from mpiflow.core.errors import (
 )
 from mpiflow.core.spec import get_all_dependencies, quote
 from mpiflow.core.validate import validate
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from strategies import dags_and_keys, random_dags  # noqa: E402
 
 
 def inc(x):

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-__all__ = ["GraphError", "CycleError", "MissingDependencyError", "MissingKeyError", "MalformedTaskError"]
+__all__ = [
+    "GraphError",
+    "CycleError",
+    "MissingDependencyError",
+    "MissingKeyError",
+    "MalformedTaskError",
+]
 
 
 class GraphError(ValueError):
