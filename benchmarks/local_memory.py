@@ -8,7 +8,7 @@ the result, the expected result, peak RSS and the peak number of chunks held.
 
     python benchmarks/local_memory.py                 # the full 4,000 chunks
     python benchmarks/local_memory.py --chunks 400    # quicker
-    python benchmarks/local_memory.py --dask          # also run Dask, in a second process
+    python benchmarks/local_memory.py --dask          # also run Dask (each in a fresh process)
 """
 
 from __future__ import annotations
@@ -78,20 +78,32 @@ def run(library: str, chunks: int) -> dict:
     }
 
 
+def _in_fresh_process(library: str, chunks: int) -> dict:
+    # Linux keeps a process's peak RSS across fork+exec, so each measured run
+    # starts from this small parent rather than from a process that already
+    # held chunks.
+    out = subprocess.run([sys.executable, __file__, "--library", library, "--chunks",
+                          str(chunks), "--inline"], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="peak memory of a large tree reduction")
     parser.add_argument("--chunks", type=int, default=4000)
     parser.add_argument("--library", default="mpiflow", choices=["mpiflow", "dask"])
-    parser.add_argument("--dask", action="store_true", help="also run Dask in a fresh process")
+    parser.add_argument("--dask", action="store_true", help="also run Dask, side by side")
+    parser.add_argument("--inline", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    record = run(args.library, args.chunks)
-    record["machine"] = machine()
+    if args.inline:
+        record = run(args.library, args.chunks)
+        record["machine"] = machine()
+        emit(record)
+        return 0
+    record = _in_fresh_process(args.library, args.chunks)
     emit(record)
     if args.dask:
-        out = subprocess.run([sys.executable, __file__, "--library", "dask", "--chunks",
-                              str(args.chunks)], capture_output=True, text=True, check=True)
-        print(out.stdout, end="")
-        theirs = json.loads(out.stdout.strip().splitlines()[-1])
+        theirs = _in_fresh_process("dask", args.chunks)
+        emit(theirs)
         emit({"bench": "local_memory", "chunks": args.chunks,
               "peak_rss_ratio_dask_over_mpiflow": round(theirs["peak_rss_mb"] /
                                                         record["peak_rss_mb"], 2)})

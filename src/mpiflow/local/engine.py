@@ -128,7 +128,11 @@ class _Run:
         self.dependents = dependents
         self.waiting = waiting
         self.refcount = {k: len(v) for k, v in dependents.items()}
-        for key in literals:
+        self.literals = literals
+
+    def finish_literals(self) -> None:
+        """Store the keys whose values are plain data: nothing to run for them."""
+        for key in self.literals:
             self.finish(key, self.dsk[key], None)
 
     def finish(self, key: Any, value: Any, worker_id: Any) -> None:
@@ -224,6 +228,7 @@ def get_async(
         run = _Run(dsk, keys, hooks)
         for hook in hooks.start_state:
             hook(run.dsk, run.state)
+        run.finish_literals()
         _drive(run, submit, num_workers, ship_data, prepare_task, chunksize, check_alive, inline)
         errored = False
         return _pack(keys, run.cache)
@@ -242,7 +247,8 @@ def _drive(run, submit, num_workers, ship_data, prepare_task, chunksize, check_a
     dsk = run.dsk
     tasks = dsk
     if prepare_task is not None:
-        tasks = {k: prepare_task(k, v) for k, v in dsk.items() if k not in run.cache}
+        literals = set(run.literals)
+        tasks = {k: prepare_task(k, v) for k, v in dsk.items() if k not in literals}
     results: Any
     if inline:
         results = deque()
