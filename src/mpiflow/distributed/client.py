@@ -1,0 +1,575 @@
+"""The Client: submit work to an MPI cluster and get results back.
+
+Names and behaviour follow ``dask.distributed.Client``. A client talks to the
+scheduler (rank 0) for metadata only; results come straight from the workers
+that hold them, over MPI, as zero-copy frames.
+
+Examples
+--------
+In a script run with ``mpiexec -n 4 python script.py``::
+
+    from mpiflow.distributed import initialize
+    client = initialize()            # rank 1 continues here; the others serve
+    future = client.submit(sum, [1, 2, 3])
+    future.result()                  # 6
+"""
+
+from __future__ import annotations
+
+import pickle
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import cloudpickle
+
+from mpiflow.core.order import order
+from mpiflow.core.spec import literal
+from mpiflow.core.tokenize import tokenize
+from mpiflow.core.traverse import flatten_keys
+from mpiflow.core.validate import validate
+from mpiflow.distributed.comm.core import CommTimeoutError
+from mpiflow.distributed.futures import Future, KeyState
+from mpiflow.distributed.protocol import unpack_exception
+from mpiflow.distributed.roles import SCHEDULER_RANK, address, rank_of
+from mpiflow.distributed.transport import Transport
+
+__all__ = ["Client", "default_client"]
+
+_default: Client | None = None
+
+#: Seconds to wait for the scheduler to answer a question.
+REQUEST_TIMEOUT = 60.0
+
+
+def default_client() -> Client:
+    """The client of this process (the one ``initialize()`` returned).
+
+    Examples
+    --------
+    >>> default_client()
+    Traceback (most recent call last):
+      ...
+    ValueError: no mpiflow Client in this process: ...
+    """
+    if _default is None or _default.status != "running":
+        raise ValueError(
+            "no mpiflow Client in this process: call mpiflow.distributed.initialize() in a "
+            "script launched with `mpiexec -n 4 python script.py` (rank 1 gets the client)"
+        )
+    return _default
+
+
+def _funcname(func: Any) -> str:
+    name = getattr(func, "__name__", None) or type(func).__name__
+    return "lambda" if name == "<lambda>" else str(name)[:50]
+
+
+def _quote(x: Any) -> Any:
+    typ = type(x)
+    if typ is list or typ is dict or typ is str or typ is bytes or isinstance(x, tuple):
+        return (literal(x),)
+    return x
+
+
+def _pack(x: Any, deps: list) -> Any:
+    """Graph form of a submit argument: futures become keys, containers tasks."""
+    typ = type(x)
+    if typ is int or typ is float or x is None or typ is bool:
+        return x
+    if isinstance(x, Future):
+        deps.append(x)
+        return x.key
+    if typ in (list, tuple, set, frozenset):
+        n = len(deps)
+        items = [_pack(i, deps) for i in x]
+        if len(deps) == n:
+            return _quote(x)
+        return items if typ is list else (typ, items)
+    if typ is dict:
+        n = len(deps)
+        items = [[_pack(k, deps), _pack(v, deps)] for k, v in x.items()]
+        return _quote(x) if len(deps) == n else (dict, items)
+    return _quote(x)
+
+
+def _apply(func: Callable, args: list, kwargs: dict) -> Any:
+    return func(*args, **kwargs)
+
+
+def _pickle_task(key: Any, task: Any) -> bytes:
+    try:
+        return cloudpickle.dumps(task, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception as err:
+        raise TypeError(
+            f"task {key!r} cannot be sent to the cluster: {type(err).__name__}: {err}. "
+            "Its function and arguments are pickled with cloudpickle; remove open files, "
+            "locks, sockets or generators from them. Nothing was submitted."
+        ) from err
+
+
+class Client:
+    """Connect to an mpiflow cluster and run work on it.
+
+    Inside a script launched with ``mpiexec`` that called
+    :func:`mpiflow.distributed.initialize`, ``Client()`` returns the client
+    that ``initialize()`` created (as ``dask_mpi`` users expect).
+    """
+
+    def __new__(cls, *args: Any, _transport: Transport | None = None, **kwargs: Any) -> Client:
+        if _transport is None and not args and not kwargs:
+            return default_client()
+        if _transport is None:
+            raise ValueError(
+                "Client(...) can only join the cluster of this MPI launch for now: call "
+                "mpiflow.distributed.initialize() under `mpiexec -n 4 python script.py`"
+            )
+        return super().__new__(cls)
+
+    def __init__(self, *args: Any, _transport: Transport | None = None, **kwargs: Any) -> None:
+        if getattr(self, "_started", False):
+            return
+        global _default
+        self._started = True
+        self.transport = _transport
+        self.status = "running"
+        self._states: dict[Any, KeyState] = {}
+        self._refs: dict[Any, int] = {}
+        self._lock = threading.RLock()
+        self._listener = threading.Thread(target=self._listen, name="mpiflow-client-listener",
+                                          daemon=True)
+        self._listener.start()
+        self.transport.send(SCHEDULER_RANK, {"op": "register-client"})
+        _default = self
+
+    # -- bookkeeping shared with Future ----------------------------------------
+    def _key_state(self, key: Any) -> KeyState:
+        with self._lock:
+            state = self._states.get(key)
+            if state is None:
+                state = self._states[key] = KeyState(key)
+            return state
+
+    def _inc_ref(self, key: Any) -> None:
+        with self._lock:
+            self._refs[key] = self._refs.get(key, 0) + 1
+
+    def _dec_ref(self, key: Any) -> None:
+        with self._lock:
+            n = self._refs.get(key, 0) - 1
+            if n > 0:
+                self._refs[key] = n
+                return
+            self._refs.pop(key, None)
+            self._states.pop(key, None)
+        if self.status == "running":
+            self.transport.send(SCHEDULER_RANK, {"op": "release-keys", "keys": [key]})
+
+    # -- messages from the cluster -----------------------------------------------
+    def _listen(self) -> None:
+        handlers = {
+            "key-in-memory": self._on_key_in_memory,
+            "key-erred": self._on_key_erred,
+            "key-lost": self._on_key_lost,
+            "reply": self.transport.on_reply,
+        }
+        while self.status == "running":
+            try:
+                msg = self.transport.recv(timeout=0.5)
+            except CommTimeoutError:
+                continue
+            except Exception as exc:  # the endpoint closed under us
+                self.transport.fail_pending(exc)
+                return
+            for sub in msg["messages"] if msg["op"] == "batch" else [msg]:
+                handlers[sub["op"]](sub)
+
+    def _on_key_in_memory(self, msg: dict) -> None:
+        state = self._states.get(msg["key"])
+        if state is not None:
+            state.finish("finished", who_has=msg["who_has"], nbytes=msg["nbytes"])
+
+    def _on_key_erred(self, msg: dict) -> None:
+        state = self._states.get(msg["key"])
+        if state is not None:
+            error = msg["error"]
+            exc = error if isinstance(error, BaseException) else unpack_exception(error)
+            state.finish("error", error=exc)
+
+    def _on_key_lost(self, msg: dict) -> None:
+        state = self._states.get(msg["key"])
+        if state is not None:
+            state.reset()
+
+    def _ask(self, msg: dict, timeout: float = REQUEST_TIMEOUT) -> Any:
+        fut = self.transport.request(SCHEDULER_RANK, msg)
+        try:
+            return fut.result(timeout=timeout)
+        except TimeoutError:
+            raise TimeoutError(f"the scheduler did not answer {msg['op']!r} within "
+                               f"{timeout:g} s") from None
+
+    # -- submitting ---------------------------------------------------------------
+    def _submit_graph(self, dsk: dict, wanted: list, extra_deps: dict | None = None, *,
+                      priority: int = 0, workers: Any = None, allow_other_workers: bool = False,
+                      retries: int = 0) -> None:
+        """Validate, order, pickle and send a graph.
+
+        ``extra_deps`` maps keys to keys already on the cluster (futures) that
+        they read. A value that is a :class:`Future` of the same key (as in
+        persisted collections) means "already on the cluster" and is not sent.
+        """
+        deps = validate(dsk, [k for k in wanted if k in dsk], cycles=True)
+        on_cluster = set()
+        for key, value in dsk.items():
+            if isinstance(value, Future):
+                if value.key == key:
+                    on_cluster.add(key)
+                else:
+                    dsk[key] = value.key
+                    deps[key] = {value.key}
+        for key, extra in (extra_deps or {}).items():
+            deps[key] = set(deps[key]) | {k for k in extra}
+        graph_deps = {k: {d for d in ds if d in dsk and d not in on_cluster}
+                      for k, ds in deps.items() if k not in on_cluster}
+        prio = order({k: dsk[k] for k in graph_deps}, graph_deps)
+        names = None
+        if workers is not None:
+            given = [workers] if isinstance(workers, (str, int)) else list(workers)
+            names = tuple(address(rank_of(w)) for w in given)
+        tasks = {}
+        for key in graph_deps:
+            tasks[key] = {"deps": tuple(deps[key]), "priority": (priority, prio[key]),
+                          "workers": names, "allow_other_workers": allow_other_workers,
+                          "retries": retries, "run_spec": _pickle_task(key, dsk[key])}
+        for key in wanted:
+            self._key_state(key)
+        self.transport.send(SCHEDULER_RANK, {"op": "update-graph", "tasks": tasks,
+                                             "wanted": list(wanted)})
+
+    def _call_task(self, func: Callable, args: tuple, kwargs: dict) -> tuple:
+        deps: list = []
+        packed = [_pack(a, deps) for a in args]
+        if kwargs:
+            task: tuple = (_apply, func, packed, _pack(kwargs, deps))
+        else:
+            task = (func, *packed)
+        return task, deps
+
+    def submit(self, func: Callable, *args: Any, key: Any = None, workers: Any = None,
+               allow_other_workers: bool = False, priority: int = 0, retries: int = 0,
+               pure: bool = True, **kwargs: Any) -> Future:
+        """Run ``func(*args, **kwargs)`` on a worker; return a :class:`Future`.
+
+        Futures among the arguments (also inside lists, tuples, dicts) are
+        replaced by their values on the cluster, without a trip through the
+        client. ``pure=True`` names the task by hashing its inputs, so an
+        identical call returns the existing future.
+        """
+        if not callable(func):
+            raise TypeError(f"submit() needs a callable first, got {type(func).__name__}")
+        if key is None:
+            token = tokenize(func, args, kwargs) if pure else uuid.uuid4().hex
+            key = f"{_funcname(func)}-{token}"
+        with self._lock:
+            state = self._states.get(key)
+            if state is not None and state.status in ("pending", "finished"):
+                return Future(key, self, state)
+        task, deps = self._call_task(func, args, kwargs)
+        self._submit_graph({key: task}, [key], {key: [f.key for f in deps]},
+                           priority=priority, workers=workers,
+                           allow_other_workers=allow_other_workers, retries=retries)
+        return Future(key, self)
+
+    def map(self, func: Callable, *iterables: Iterable, key: Any = None, workers: Any = None,
+            allow_other_workers: bool = False, priority: int = 0, retries: int = 0,
+            pure: bool = True, **kwargs: Any) -> list[Future]:
+        """``submit`` ``func`` once per element of ``iterables``, in one message."""
+        if not callable(func):
+            raise TypeError(f"map() needs a callable first, got {type(func).__name__}")
+        arglists = list(zip(*iterables, strict=False))
+        if isinstance(key, list):
+            keys = key
+        else:
+            prefix = key or _funcname(func)
+            base = tokenize(func, kwargs) if pure else None
+            keys = [f"{prefix}-{tokenize(base, args) if pure else uuid.uuid4().hex}"
+                    for args in arglists]
+        with self._lock:
+            live = {k for k in keys if k in self._states}
+        todo: dict = {}
+        extra: dict = {}
+        for k, args in zip(keys, arglists, strict=True):
+            if k not in live:
+                todo[k], deps = self._call_task(func, args, kwargs)
+                if deps:
+                    extra[k] = [f.key for f in deps]
+        if todo:
+            self._submit_graph(todo, list(todo), extra, priority=priority, workers=workers,
+                               allow_other_workers=allow_other_workers, retries=retries)
+        return [Future(k, self) for k in keys]
+
+    # -- results --------------------------------------------------------------------
+    def _gather_keys(self, keys: list, timeout: float | None = None) -> dict:
+        by_rank: dict[int, list] = {}
+        for key in keys:
+            state = self._states.get(key)
+            if state is None or not state.who_has:
+                raise KeyError(f"no worker holds {key!r}: it was released or never computed")
+            by_rank.setdefault(rank_of(state.who_has[0]), []).append(key)
+        out: dict = {}
+        for rank, ks in by_rank.items():
+            out.update(self.transport.fetch(rank, ks, timeout or REQUEST_TIMEOUT * 10,
+                                            what="results"))
+        return out
+
+    def gather(self, futures: Any, errors: str = "raise") -> Any:
+        """Bring results to the client; ``futures`` may be nested in lists/tuples/dicts.
+
+        ``errors='raise'`` raises the first task error; ``'skip'`` leaves
+        failed futures out of lists.
+        """
+        if errors not in ("raise", "skip"):
+            raise ValueError(f"errors={errors!r}; use 'raise' or 'skip'")
+        flat = [f for f in _iter_futures(futures)]
+        for f in flat:
+            f._state.event.wait()
+            if f.status == "error" and errors == "raise":
+                raise f._state.error  # type: ignore[misc]
+        good = [f.key for f in flat if f.status == "finished"]
+        values = self._gather_keys(good) if good else {}
+        return _rebuild(futures, values, errors)
+
+    def get(self, dsk: Mapping, keys: Any, sync: bool = True, **kwargs: Any) -> Any:
+        """Compute ``keys`` of graph ``dsk`` on the cluster (``compute(scheduler=client)``)."""
+        flat = flatten_keys(keys)
+        graph = {k: v for k, v in dsk.items()}
+        self._submit_graph(graph, list(dict.fromkeys(flat)))
+        futures = {k: Future(k, self) for k in flat}
+        if not sync:
+            return _nest(keys, futures)
+        values = self.gather(list(futures.values()))
+        results = dict(zip(futures, values, strict=True))
+        return _nest(keys, results)
+
+    # -- data ----------------------------------------------------------------------------
+    def _worker_names(self) -> list[str]:
+        workers = sorted(self.scheduler_info()["workers"], key=rank_of)
+        if not workers:
+            raise RuntimeError("the cluster has no workers")
+        return workers
+
+    def scatter(self, data: Any, workers: Any = None, broadcast: bool = False,
+                hash: bool = True) -> Any:
+        """Move data to workers; return futures shaped like ``data``."""
+        if isinstance(data, dict):
+            items = list(data.items())
+        elif isinstance(data, (list, tuple, set, frozenset)):
+            items = [(None, v) for v in data]
+        else:
+            items = [(None, data)]
+        names = ([address(rank_of(w)) for w in ([workers] if isinstance(workers, (str, int))
+                                                 else workers)]
+                 if workers is not None else self._worker_names())
+        keyed = []
+        for given, value in items:
+            token = tokenize(value) if hash else uuid.uuid4().hex
+            keyed.append((given if isinstance(data, dict) else
+                          f"{type(value).__name__}-{token}", value))
+        placement: dict[str, dict] = {}
+        for i, (key, value) in enumerate(keyed):
+            targets = names if broadcast else [names[i % len(names)]]
+            for name in targets:
+                placement.setdefault(name, {})[key] = value
+        for name, chunk in placement.items():
+            sizes = self.transport.request(rank_of(name), {"op": "store-data", "data": chunk})
+            sizes = sizes.result(timeout=REQUEST_TIMEOUT * 10)
+            for key in chunk:
+                self._key_state(key)
+            self.transport.send(SCHEDULER_RANK, {"op": "data-added", "worker": name,
+                                                 "keys_with_nbytes": sizes})
+        holders: dict = {}
+        for name, chunk in placement.items():
+            for key in chunk:
+                holders.setdefault(key, []).append(name)
+        futures = {}
+        for key, _ in keyed:
+            state = self._key_state(key)
+            state.finish("finished", who_has=holders[key])
+            futures[key] = Future(key, self, state)
+        if isinstance(data, dict):
+            return futures
+        out = [futures[k] for k, _ in keyed]
+        if isinstance(data, (list, tuple, set, frozenset)):
+            return type(data)(out) if not isinstance(data, (set, frozenset)) else out
+        return out[0]
+
+    def cancel(self, futures: Any) -> None:
+        """Stop computing these keys and forget them (for this client)."""
+        keys = [f.key for f in _iter_futures(futures)]
+        for key in keys:
+            state = self._states.get(key)
+            if state is not None and not state.event.is_set():
+                state.finish("cancelled")
+        self.transport.send(SCHEDULER_RANK, {"op": "release-keys", "keys": keys})
+
+    # -- collections ---------------------------------------------------------------
+    def compute(self, collections: Any, sync: bool = False, **kwargs: Any) -> Any:
+        """Start computing collections; return one future per collection."""
+        from mpiflow.base import collections_to_graph
+
+        single = not isinstance(collections, (list, tuple))
+        colls = [collections] if single else list(collections)
+        dsk, keys = collections_to_graph(colls, True)
+        dsk = dict(dsk)
+        wanted = []
+        for c, ks in zip(colls, keys, strict=True):
+            finalize, extra = c.__mpiflow_postcompute__()
+            fkey = f"finalize-{tokenize(c)}"
+            dsk[fkey] = (finalize, ks, *[_quote(e) for e in extra])
+            wanted.append(fkey)
+        self._submit_graph(dsk, wanted)
+        futures = [Future(k, self) for k in wanted]
+        if sync:
+            results = self.gather(futures)
+            return results[0] if single else results
+        return futures[0] if single else futures
+
+    def persist(self, collections: Any, **kwargs: Any) -> Any:
+        """Start computing collections; return them backed by futures on the cluster."""
+        single = not isinstance(collections, (list, tuple))
+        out = self._persist_collections([collections] if single else list(collections))
+        return out[0] if single else out
+
+    def _persist_collections(self, collections: list, optimize_graph: bool = True,
+                             **kwargs: Any) -> list:
+        from mpiflow.base import collections_to_graph
+
+        dsk, keys = collections_to_graph(collections, optimize_graph)
+        flat = [flatten_keys(ks) for ks in keys]
+        self._submit_graph(dict(dsk), [k for ks in flat for k in ks])
+        out = []
+        for c, ks in zip(collections, flat, strict=True):
+            rebuild, extra = c.__mpiflow_postpersist__()
+            out.append(rebuild({k: Future(k, self) for k in ks}, *extra))
+        return out
+
+    # -- cluster information and control ----------------------------------------------
+    def scheduler_info(self) -> dict:
+        """Workers (threads, memory, host, pid), services and task counts."""
+        return self._ask({"op": "scheduler-info"})
+
+    def wait_for_workers(self, n_workers: int, timeout: float | None = 60.0) -> None:
+        """Block until at least ``n_workers`` workers have joined."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            have = len(self.scheduler_info()["workers"])
+            if have >= n_workers:
+                return
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"waited {timeout:g} s for {n_workers} workers to join; {have} did. Are "
+                    "all ranks of the job running (check the other ranks' output)?"
+                )
+            time.sleep(0.01)
+
+    def nthreads(self) -> dict[str, int]:
+        """Threads per worker."""
+        return {w: info["nthreads"] for w, info in self.scheduler_info()["workers"].items()}
+
+    def who_has(self, futures: Any = None) -> dict:
+        """Which workers hold each key (of ``futures``, or of all this client's keys)."""
+        keys = ([f.key for f in _iter_futures(futures)] if futures is not None
+                else list(self._states))
+        return self._ask({"op": "who-has", "keys": keys})
+
+    def has_what(self) -> dict[str, list]:
+        """Which of this client's keys each worker holds."""
+        out: dict[str, list] = {w: [] for w in self.scheduler_info()["workers"]}
+        for key, holders in self.who_has().items():
+            for w in holders:
+                out.setdefault(w, []).append(key)
+        return out
+
+    def run(self, function: Callable, *args: Any, workers: Any = None, **kwargs: Any) -> dict:
+        """Call ``function(*args, **kwargs)`` on every worker; ``{worker: result}``."""
+        names = ([address(rank_of(w)) for w in workers] if workers is not None
+                 else self._worker_names())
+        blob = cloudpickle.dumps(function)
+        pending = {name: self.transport.request(rank_of(name), {
+            "op": "run", "function": blob, "args": args, "kwargs": kwargs}) for name in names}
+        return {name: fut.result(timeout=REQUEST_TIMEOUT * 10) for name, fut in pending.items()}
+
+    def shutdown(self, timeout: float = 30.0) -> None:
+        """Stop the scheduler and every worker; the MPI job then ends."""
+        if self.status != "running":
+            return
+        try:
+            self._ask({"op": "shutdown"}, timeout=timeout)
+        finally:
+            self._stop()
+
+    def close(self, timeout: float = 30.0) -> None:
+        """Release this client's keys and stop talking to the cluster.
+
+        In an ``initialize()`` launch the cluster exists for this one client,
+        so closing it also shuts the cluster down.
+        """
+        self.shutdown(timeout)
+
+    def _stop(self) -> None:
+        global _default
+        self.status = "closed"
+        self._listener.join(timeout=5)
+        if _default is self:
+            _default = None
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        if self.status != "running":
+            return f"<Client: {self.status}>"
+        try:
+            info = self.scheduler_info()
+        except Exception:
+            return "<Client: 'mpi://0' (not answering)>"
+        workers = info["workers"]
+        threads = sum(w["nthreads"] for w in workers.values())
+        return (f"<Client: scheduler='{info['address']}' processes={len(workers)} "
+                f"threads={threads}>")
+
+
+def _iter_futures(obj: Any) -> Iterable[Future]:
+    if isinstance(obj, Future):
+        yield obj
+    elif isinstance(obj, dict):
+        for v in obj.values():
+            yield from _iter_futures(v)
+    elif isinstance(obj, (list, tuple, set, frozenset)):
+        for v in obj:
+            yield from _iter_futures(v)
+
+
+def _rebuild(obj: Any, values: dict, errors: str) -> Any:
+    if isinstance(obj, Future):
+        return values[obj.key]
+    if isinstance(obj, dict):
+        return {k: _rebuild(v, values, errors) for k, v in obj.items()
+                if not (isinstance(v, Future) and v.key not in values and errors == "skip")}
+    if isinstance(obj, (list, tuple, set, frozenset)):
+        items = [_rebuild(v, values, errors) for v in obj
+                 if not (isinstance(v, Future) and v.key not in values and errors == "skip")]
+        return type(obj)(items) if not isinstance(obj, list) else items
+    return obj
+
+
+def _nest(keys: Any, values: dict) -> Any:
+    if type(keys) is list:
+        return [_nest(k, values) for k in keys]
+    return values[keys]

@@ -1,0 +1,200 @@
+"""The scheduler rank: a thin loop around :class:`SchedulerState`.
+
+It receives control messages, turns them into events, lets the state machine
+decide, and sends the resulting instructions, one batched message per
+destination per round. It never touches task data: inputs and results move
+between workers and the client directly.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from typing import Any
+
+from mpiflow.distributed.comm.core import CommTimeoutError
+from mpiflow.distributed.roles import address, rank_of
+from mpiflow.distributed.scheduler import events as ev
+from mpiflow.distributed.scheduler import instructions as ins
+from mpiflow.distributed.scheduler.state import SchedulerState
+from mpiflow.distributed.transport import Transport
+
+__all__ = ["SchedulerServer"]
+
+#: Control messages handled per round before instructions are sent.
+MAX_ROUND = 1000
+#: Requests answered from the current state: events received before them apply first.
+QUERIES = frozenset({"who-has", "scheduler-info", "shutdown"})
+
+
+class SchedulerServer:
+    """Serve one cluster from rank 0 until a client asks it to shut down.
+
+    Parameters
+    ----------
+    transport : Transport
+        Rank 0's messaging.
+    state : SchedulerState, optional
+        The state machine (a fresh one by default).
+    """
+
+    def __init__(self, transport: Transport, state: SchedulerState | None = None) -> None:
+        self.transport = transport
+        self.state = state or SchedulerState()
+        self.worker_info: dict[str, dict] = {}
+        self.running = True
+        self.started = time.time()
+        self._outgoing: dict[int, list] = defaultdict(list)
+        self._shutdown_requests: list[dict] = []
+        self.handlers = {
+            "register-worker": self._on_register_worker,
+            "register-client": lambda msg: [],
+            "update-graph": self._on_update_graph,
+            "task-finished": self._on_task_finished,
+            "task-erred": self._on_task_erred,
+            "release-keys": self._on_release_keys,
+            "client-closed": self._on_client_closed,
+            "data-added": self._on_data_added,
+            "who-has": self._on_who_has,
+            "scheduler-info": self._on_scheduler_info,
+            "shutdown": self._on_shutdown,
+            "reply": lambda msg: (self.transport.on_reply(msg), [])[1],
+        }
+
+    def run(self) -> None:
+        """Handle messages until shutdown, then close every worker."""
+        while self.running:
+            try:
+                first = self.transport.recv(timeout=1.0)
+            except CommTimeoutError:
+                continue
+            events = self._dispatch(first, [])
+            for _ in range(MAX_ROUND):
+                try:
+                    msg = self.transport.recv(timeout=0)
+                except CommTimeoutError:
+                    break
+                events = self._dispatch(msg, events)
+            self._apply(events)
+            self._flush()
+        self._close_workers()
+
+    def _apply(self, events: list) -> None:
+        if events:
+            self._route(self.state.handle(*events))
+
+    def _dispatch(self, msg: dict, events: list) -> list:
+        """Turn ``msg`` into events; queries first apply the events before them."""
+        op = msg["op"]
+        handler = self.handlers.get(op)
+        if handler is None:
+            raise RuntimeError(f"scheduler got unknown message op {op!r} from rank "
+                               f"{msg.get('from')}")
+        if op in QUERIES:
+            self._apply(events)
+            handler(msg)
+            return []
+        events.extend(handler(msg) or [])
+        return events
+
+    # -- outgoing ----------------------------------------------------------------
+    def _post(self, rank: int, msg: dict) -> None:
+        self._outgoing[rank].append(msg)
+
+    def _flush(self) -> None:
+        for rank, msgs in self._outgoing.items():
+            if len(msgs) == 1:
+                self.transport.send(rank, msgs[0])
+            elif msgs:
+                self.transport.send(rank, {"op": "batch", "messages": msgs})
+        self._outgoing.clear()
+
+    def _route(self, instructions: list) -> None:
+        for i in instructions:
+            if isinstance(i, ins.Execute):
+                self._post(rank_of(i.worker), {
+                    "op": "execute", "key": i.key, "run_spec": i.run_spec,
+                    "who_has": {k: list(v) for k, v in i.who_has.items()},
+                })
+            elif isinstance(i, ins.FreeKeys):
+                self._post(rank_of(i.worker), {"op": "free-keys", "keys": list(i.keys)})
+            elif isinstance(i, ins.KeyInMemory):
+                self._post(rank_of(i.client), {"op": "key-in-memory", "key": i.key,
+                                                "nbytes": i.nbytes, "who_has": list(i.who_has)})
+            elif isinstance(i, ins.KeyErred):
+                self._post(rank_of(i.client), {"op": "key-erred", "key": i.key,
+                                                "error": i.exception, "blamed": i.blamed})
+            elif isinstance(i, ins.KeyLost):
+                self._post(rank_of(i.client), {"op": "key-lost", "key": i.key})
+            else:  # pragma: no cover - a new instruction type needs a route
+                raise TypeError(f"no route for scheduler instruction {i!r}")
+
+    # -- incoming ----------------------------------------------------------------
+    def _on_register_worker(self, msg: dict) -> list:
+        name = address(msg["from"])
+        info = {k: v for k, v in msg.items() if k not in ("op", "from")}
+        info["rank"] = msg["from"]
+        self.worker_info[name] = info
+        return [ev.WorkerJoined(name, info["nthreads"], info.get("memory_limit") or 0,
+                                stimulus_id=f"register-{name}")]
+
+    def _on_update_graph(self, msg: dict) -> list:
+        tasks = {key: ev.TaskSpec(**spec) for key, spec in msg["tasks"].items()}
+        return [ev.GraphSubmitted(address(msg["from"]), tasks, list(msg["wanted"]),
+                                  stimulus_id=msg.get("stimulus_id", "update-graph"))]
+
+    def _on_task_finished(self, msg: dict) -> list:
+        return [ev.TaskFinished(address(msg["from"]), msg["key"], msg["nbytes"],
+                                msg["duration"], stimulus_id=f"finished-{msg['key']}")]
+
+    def _on_task_erred(self, msg: dict) -> list:
+        return [ev.TaskErred(address(msg["from"]), msg["key"], exception=msg["error"],
+                             stimulus_id=f"erred-{msg['key']}")]
+
+    def _on_release_keys(self, msg: dict) -> list:
+        return [ev.ClientReleasedKeys(address(msg["from"]), list(msg["keys"]),
+                                      stimulus_id="client-release")]
+
+    def _on_client_closed(self, msg: dict) -> list:
+        return [ev.ClientDisconnected(address(msg["from"]), stimulus_id="client-closed")]
+
+    def _on_data_added(self, msg: dict) -> list:
+        return [ev.DataAdded(msg["worker"], dict(msg["keys_with_nbytes"]),
+                             client=address(msg["from"]), stimulus_id="scatter")]
+
+    def _on_who_has(self, msg: dict) -> list:
+        tasks = self.state.tasks
+        result = {}
+        for key in msg["keys"]:
+            ts = tasks.get(key)
+            result[key] = sorted(ws.name for ws in ts.who_has) if ts is not None else []
+        self.transport.reply(msg, result)
+        return []
+
+    def _on_scheduler_info(self, msg: dict) -> list:
+        self.transport.reply(msg, self.info())
+        return []
+
+    def info(self) -> dict[str, Any]:
+        """The cluster as ``client.scheduler_info()`` shows it."""
+        workers = {}
+        for name, info in self.worker_info.items():
+            ws = self.state.workers.get(name)
+            if ws is None:
+                continue
+            workers[name] = dict(info, processing=len(ws.processing),
+                                 stored_keys=len(ws.has_what), nbytes=ws.nbytes)
+        return {"type": "Scheduler", "address": address(self.transport.rank),
+                "workers": workers, "services": {}, "started": self.started,
+                "tasks": self.state.counts() if hasattr(self.state, "counts") else {}}
+
+    def _on_shutdown(self, msg: dict) -> list:
+        self.running = False
+        self._shutdown_requests.append(msg)
+        return []
+
+    def _close_workers(self) -> None:
+        for info in self.worker_info.values():
+            self.transport.send(info["rank"], {"op": "close"})
+        for msg in self._shutdown_requests:
+            self.transport.reply(msg, "ok")

@@ -1,0 +1,182 @@
+"""The worker rank: a control loop, a thread pool and a local data store.
+
+The control loop (one thread) receives the scheduler's instructions and
+peers' data requests on the control stream. ``execute`` goes to the thread
+pool: the pool thread fetches missing inputs straight from the workers that
+hold them, runs the task, stores the result and tells the scheduler. Data
+requests are answered from the store by the control loop with zero-copy
+frames, so a busy pool never delays a peer that is waiting for data.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import socket
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from mpiflow.distributed.comm.core import CommTimeoutError
+from mpiflow.distributed.protocol import pack_exception
+from mpiflow.distributed.roles import SCHEDULER_RANK, rank_of
+from mpiflow.distributed.transport import Transport
+from mpiflow.local.execute import execute_task
+
+__all__ = ["Worker", "sizeof"]
+
+#: Seconds a worker waits for a peer to send a task's input.
+FETCH_TIMEOUT = 300.0
+
+
+def sizeof(value: Any) -> int:
+    """Estimate the bytes ``value`` holds (NumPy and pandas exactly, others roughly).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> sizeof(np.zeros(1000))
+    8000
+    >>> sizeof(b'abc')
+    3
+    """
+    nbytes = getattr(value, "nbytes", None)
+    if isinstance(nbytes, int):
+        return nbytes
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return len(value)
+    memory_usage = getattr(value, "memory_usage", None)
+    if callable(memory_usage):
+        try:
+            total = memory_usage(index=True)
+            return int(getattr(total, "sum", lambda: total)())
+        except Exception:
+            pass
+    try:
+        return sys.getsizeof(value)
+    except Exception:
+        return 64
+
+
+class Worker:
+    """One worker rank of a cluster.
+
+    Parameters
+    ----------
+    transport : Transport
+        This rank's messaging.
+    nthreads : int
+        Size of the task thread pool.
+    memory_limit : int
+        Bytes this worker may use (reported to the scheduler; 0 = no limit).
+    local_directory : str, optional
+        Scratch space for this worker.
+    """
+
+    def __init__(self, transport: Transport, nthreads: int, memory_limit: int = 0,
+                 local_directory: str | None = None) -> None:
+        self.transport = transport
+        self.nthreads = nthreads
+        self.memory_limit = memory_limit
+        self.local_directory = local_directory
+        self.data: dict = {}
+        self.pool = ThreadPoolExecutor(nthreads, thread_name_prefix=f"mpiflow-w{transport.rank}")
+        self.running = True
+        self.handlers = {
+            "execute": self._on_execute,
+            "free-keys": self._on_free_keys,
+            "get-data": self._on_get_data,
+            "store-data": self._on_store_data,
+            "run": self._on_run,
+            "close": self._on_close,
+            "reply": transport.on_reply,
+            "batch": self._on_batch,
+        }
+
+    def info(self) -> dict:
+        """What the scheduler shows about this worker."""
+        return {"nthreads": self.nthreads, "memory_limit": self.memory_limit,
+                "host": socket.gethostname(), "pid": os.getpid(),
+                "local_directory": self.local_directory}
+
+    def run(self) -> None:
+        """Register with the scheduler and serve until told to close."""
+        self.transport.send(SCHEDULER_RANK, {"op": "register-worker", **self.info()})
+        while self.running:
+            try:
+                msg = self.transport.recv(timeout=1.0)
+            except CommTimeoutError:
+                continue
+            self.handlers[msg["op"]](msg)
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+    # -- handlers ---------------------------------------------------------------
+    def _on_batch(self, msg: dict) -> None:
+        for sub in msg["messages"]:
+            sub["from"] = msg["from"]
+            self.handlers[sub["op"]](sub)
+
+    def _on_execute(self, msg: dict) -> None:
+        self.pool.submit(self._execute, msg["key"], msg["run_spec"], msg["who_has"])
+
+    def _on_free_keys(self, msg: dict) -> None:
+        for key in msg["keys"]:
+            self.data.pop(key, None)
+
+    def _on_get_data(self, msg: dict) -> None:
+        self.transport.serve(msg, self.data)
+
+    def _on_store_data(self, msg: dict) -> None:
+        self.data.update(msg["data"])
+        sizes = {k: sizeof(v) for k, v in msg["data"].items()}
+        self.transport.reply(msg, sizes)
+
+    def _on_run(self, msg: dict) -> None:
+        def call() -> None:
+            try:
+                result = pickle.loads(msg["function"])(*msg.get("args", ()),
+                                                       **msg.get("kwargs", {}))
+            except BaseException as exc:  # noqa: BLE001 - sent to the client
+                self.transport.reply(msg, error=pack_exception(exc, context="client.run"))
+            else:
+                self.transport.reply(msg, result)
+
+        self.pool.submit(call)
+
+    def _on_close(self, msg: dict) -> None:
+        self.running = False
+
+    # -- running a task (pool thread) -------------------------------------------
+    def _gather_inputs(self, who_has: dict) -> dict:
+        inputs: dict = {}
+        remote: dict[int, list] = {}
+        for dep, holders in who_has.items():
+            if dep in self.data:
+                inputs[dep] = self.data[dep]
+            elif not holders:
+                raise KeyError(f"no worker holds input {dep!r} any more")
+            else:
+                remote.setdefault(rank_of(holders[0]), []).append(dep)
+        for rank, keys in remote.items():
+            inputs.update(self.transport.fetch(rank, keys, FETCH_TIMEOUT, what="task inputs"))
+        return inputs
+
+    def _execute(self, key: Any, run_spec: bytes, who_has: dict) -> None:
+        start = time.perf_counter()
+        try:
+            inputs = self._gather_inputs(who_has)
+            task = pickle.loads(run_spec)
+            result = execute_task(task, inputs)
+        except BaseException as exc:  # noqa: BLE001 - reported to the scheduler
+            self.transport.send(SCHEDULER_RANK, {
+                "op": "task-erred", "key": key, "error": pack_exception(exc, context=key),
+                "worker_thread": threading.current_thread().name,
+            })
+            return
+        self.data[key] = result
+        self.transport.send(SCHEDULER_RANK, {
+            "op": "task-finished", "key": key, "nbytes": sizeof(result),
+            "duration": time.perf_counter() - start,
+        })

@@ -1,0 +1,132 @@
+"""Run under mpiexec by test_comm_mpi.py; prints one JSON line per rank.
+
+Modes: ``control`` (messages, order, close), ``bulk`` (100 MB arrays both ways,
+contents checked), ``streams`` (several concurrent streams of one pair, from
+several threads), ``pingpong`` (round trips while other ranks idle).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+
+
+def control(ep, connect, listen):
+    if ep.rank == 0:
+        comms = [listen("mpi://").accept(timeout=20) for _ in range(ep.size - 1)]
+        seen = {}
+        for c in comms:
+            msgs = [c.recv_msg(timeout=20) for _ in range(50)]
+            assert [m["i"] for m in msgs] == list(range(50)), msgs
+            seen[c.peer] = msgs[0]["op"]
+            c.send_msg({"op": "done", "to": c.peer})
+        return {"peers": sorted(seen)}
+    c = connect("mpi://0")
+    for i in range(50):
+        c.send_msg({"op": "task-finished", "i": i, "key": ("x", ep.rank, i)})
+    reply = c.recv_msg(timeout=20)
+    assert reply == {"op": "done", "to": ep.rank}, reply
+    return {"ok": True}
+
+
+def bulk(ep, connect, listen):
+    import numpy as np
+
+    n = 100 * 2**20 // 8
+    if ep.rank == 0:
+        c = connect("mpi://1")
+        arr = np.arange(n, dtype="f8")
+        start = time.perf_counter()
+        fortran = np.asfortranarray(arr[:4096].reshape(64, 64))
+        c.send_msg({"op": "data", "x": arr, "fortran": fortran})
+        back = c.recv_msg(timeout=60)
+        elapsed = time.perf_counter() - start
+        assert back["x"].shape == (n,) and back["x"][-1] == 2.0 * (n - 1)
+        assert back["x"][12345] == 2 * 12345.0
+        return {"seconds": elapsed}
+    if ep.rank == 1:
+        c = listen("mpi://").accept(timeout=30)
+        msg = c.recv_msg(timeout=60)
+        x = msg["x"]
+        assert x.flags.writeable and x[-1] == n - 1 and (x[::99991] == np.arange(n)[::99991]).all()
+        assert msg["fortran"].flags.f_contiguous
+        x *= 2  # in place: the array lives in the buffer MPI received into
+        c.send_msg({"op": "data", "x": x})
+    return {"ok": True}
+
+
+def streams(ep, connect, listen):
+    import numpy as np
+
+    nstreams, nmsg = 4, 20
+    if ep.rank == 0:
+        errors = []
+
+        def run(s):
+            try:
+                c = connect("mpi://1")
+                for i in range(nmsg):
+                    size = 300_000 if i % 3 == 0 else 10  # large and small interleaved
+                    c.send_msg({"op": "chunk", "s": s, "i": i, "x": np.full(size, s * 1000 + i)})
+                assert c.recv_msg(timeout=30) == {"op": "ok", "s": s}
+            except BaseException as e:  # noqa: BLE001
+                errors.append(repr(e))
+
+        threads = [threading.Thread(target=run, args=(s,)) for s in range(nstreams)]
+        [t.start() for t in threads]
+        [t.join(60) for t in threads]
+        assert not errors, errors
+        return {"streams": nstreams}
+    if ep.rank == 1:
+        listener = listen("mpi://")
+        comms = [listener.accept(timeout=30) for _ in range(nstreams)]
+        for c in comms:
+            s = None
+            for i in range(nmsg):
+                m = c.recv_msg(timeout=30)
+                s = m["s"] if s is None else s
+                assert m["s"] == s and m["i"] == i, (s, i, m["s"], m["i"])
+                assert (m["x"] == s * 1000 + i).all()
+            c.send_msg({"op": "ok", "s": s})
+    return {"ok": True}
+
+
+def pingpong(ep, connect, listen):
+    n = 300
+    if ep.rank == 1:
+        c = connect("mpi://2")
+        times = []
+        for i in range(n):
+            t = time.perf_counter()
+            c.send_msg({"op": "ping", "i": i})
+            c.recv_msg(timeout=10)
+            times.append(time.perf_counter() - t)
+        times.sort()
+        for r in range(ep.size):
+            if r not in (1, 2):
+                connect(f"mpi://{r}").send_msg({"op": "stop"})
+        return {"median_us": times[n // 2] * 1e6, "p90_us": times[n * 9 // 10] * 1e6}
+    c = listen("mpi://").accept(timeout=30)
+    if ep.rank == 2:
+        for _ in range(n):
+            c.send_msg(c.recv_msg(timeout=10))
+    else:
+        c.recv_msg(timeout=60)  # idle in the progress loop until told to stop
+    return {"ok": True}
+
+
+def main() -> None:
+    from mpiflow.distributed.comm import connect, listen
+    from mpiflow.distributed.comm.endpoint import get_endpoint
+
+    ep = get_endpoint()
+    result = globals()[sys.argv[1]](ep, connect, listen)
+    result["rank"] = ep.rank
+    ep.close()
+    print(json.dumps(result), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,62 @@
+"""Real MPI runs: spawn ``mpiexec -n N python mpi_scripts/exchange.py MODE``."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).parent / "mpi_scripts" / "exchange.py"
+SRC = Path(__file__).resolve().parents[3] / "src"
+
+
+def find_mpiexec() -> str | None:
+    sibling = Path(sys.executable).parent / "mpiexec"
+    return str(sibling) if sibling.exists() else shutil.which("mpiexec")
+
+
+MPIEXEC = find_mpiexec()
+pytestmark = pytest.mark.skipif(MPIEXEC is None, reason="mpiexec not found")
+
+
+def run_mpi(n: int, mode: str, timeout: float = 60) -> list[dict]:
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")]))
+    proc = subprocess.run(
+        [MPIEXEC, "-n", str(n), sys.executable, str(SCRIPT), mode],
+        capture_output=True, text=True, timeout=timeout, env=env,
+    )
+    output = f"{proc.stdout}\n{proc.stderr}"
+    assert proc.returncode == 0, f"mpiexec failed ({proc.returncode}):\n{output}"
+    lines = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+    assert sorted(r["rank"] for r in lines) == list(range(n)), proc.stdout + proc.stderr
+    return sorted(lines, key=lambda r: r["rank"])
+
+
+def test_control_messages_from_many_ranks():
+    results = run_mpi(4, "control")
+    assert results[0]["peers"] == [1, 2, 3]
+
+
+@pytest.mark.slow
+def test_100mb_arrays_both_ways():
+    results = run_mpi(2, "bulk")
+    assert results[0]["seconds"] < 20
+
+
+@pytest.mark.slow
+def test_concurrent_streams_between_one_pair():
+    results = run_mpi(2, "streams")
+    assert results[0]["streams"] == 4
+
+
+@pytest.mark.slow
+def test_pingpong_round_trip_with_idle_ranks():
+    results = run_mpi(4, "pingpong")
+    # The < 1 ms target is measured by benchmarks/comm_roundtrip.py; a loaded
+    # CI machine gets slack here so the test checks "no millisecond stalls".
+    assert results[1]["median_us"] < 5000, results[1]

@@ -1,0 +1,148 @@
+"""Round trips, zero copy and error messages of protocol.dumps/loads."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mpiflow.distributed.protocol import (
+    DeserializationError,
+    SerializationError,
+    dumps,
+    frame_header,
+    loads,
+    nbytes,
+)
+
+
+def wire(frames):
+    """Copy frames the way the MPI layer receives them: into fresh writable buffers."""
+    return [frames[0]] + [bytearray(memoryview(f).cast("B")) for f in frames[1:]]
+
+
+def roundtrip(obj):
+    return loads(wire(dumps(obj)))
+
+
+@pytest.mark.parametrize(
+    "arr",
+    [
+        np.arange(100_000, dtype="f8"),
+        np.asfortranarray(np.arange(60_000, dtype="i4").reshape(200, 300)),
+        np.arange(100_000, dtype="f8").reshape(1000, 100)[::3, ::2],
+        np.array(3.5),
+        np.array(["a", None, 3, {"k": 1}], dtype=object),
+        np.zeros(5000, dtype=[("x", "f8"), ("y", "i4"), ("name", "U4")]),
+        np.arange(10, dtype="u1"),
+        np.empty((0, 3)),
+    ],
+    ids=["c", "fortran", "strided", "0d", "object", "structured", "tiny", "empty"],
+)
+def test_numpy_roundtrip(arr):
+    out = roundtrip(arr)
+    assert out.dtype == arr.dtype and out.shape == arr.shape
+    if arr.dtype == object:
+        assert list(out) == list(arr)
+    else:
+        np.testing.assert_array_equal(out, arr)
+    if arr.flags.f_contiguous and not arr.flags.c_contiguous:
+        assert out.flags.f_contiguous
+
+
+def test_contiguous_array_is_not_copied_on_send():
+    arr = np.random.default_rng(0).random((1000, 1000))
+    frames = dumps(arr)
+    assert len(frames) == 2
+    assert np.shares_memory(arr, np.asarray(frames[1]))
+    assert len(frames[0]) < 1000  # header + pickle stream only
+
+
+def test_fortran_array_is_not_copied_on_send():
+    arr = np.asfortranarray(np.ones((500, 400)))
+    frames = dumps(arr)
+    assert np.shares_memory(arr, np.asarray(frames[1]))
+
+
+def test_received_array_is_backed_by_received_buffer():
+    arr = np.arange(1_000_000, dtype="i8")
+    received = wire(dumps(arr))
+    out = loads(received)
+    assert np.shares_memory(out, np.frombuffer(received[1], dtype=np.uint8))
+    assert out.flags.writeable
+    out[0] = 42  # writable in place, no hidden copy
+    assert np.frombuffer(received[1], dtype="i8")[0] == 42
+
+
+def test_noncontiguous_is_copied_once_and_correct():
+    base = np.arange(200_000, dtype="f8").reshape(400, 500)
+    view = base[::2, ::5]
+    out = roundtrip(view)
+    np.testing.assert_array_equal(out, view)
+    assert len(dumps(view)) == 1  # copied once, in-band; nothing else
+
+
+def test_pandas_roundtrip_and_zero_copy():
+    df = pd.DataFrame({"a": np.arange(50_000.0), "b": np.arange(50_000), "c": ["x"] * 50_000})
+    frames = dumps(df)
+    assert len(frames) >= 3
+    assert any(np.shares_memory(df["a"].to_numpy(), np.asarray(f)) for f in frames[1:])
+    pd.testing.assert_frame_equal(roundtrip(df), df)
+    s = pd.Series(np.arange(10_000.0), index=pd.RangeIndex(10_000), name="s")
+    pd.testing.assert_series_equal(roundtrip(s), s)
+
+
+def test_lambda_and_closure():
+    k = 10
+    out = roundtrip({"f": lambda x: x + k, "g": [sorted]})
+    assert out["f"](1) == 11 and out["g"][0]([2, 1]) == [1, 2]
+
+
+def test_nested_containers_of_arrays():
+    obj = {"a": [np.ones(10_000), (np.zeros(5000, "i4"), {"deep": np.arange(3000.0)})], "n": 1}
+    frames = dumps(obj)
+    assert frame_header(frames)["nbuffers"] == 3
+    out = roundtrip(obj)
+    np.testing.assert_array_equal(out["a"][1][1]["deep"], np.arange(3000.0))
+    assert out["n"] == 1
+
+
+def test_unpicklable_names_type_and_context():
+    with pytest.raises(TypeError) as info:
+        dumps({"x": [1, threading.Lock()]}, context=("task", 3))
+    msg = str(info.value)
+    assert isinstance(info.value, SerializationError)
+    assert "_thread.lock" in msg and "('task', 3)" in msg and "__getstate__" in msg
+
+
+def test_context_in_header():
+    assert frame_header(dumps(1, context="k-1"))["context"] == "k-1"
+
+
+def test_bad_frames_errors():
+    with pytest.raises(DeserializationError, match="empty"):
+        loads([])
+    with pytest.raises(DeserializationError, match="not produced"):
+        loads([b"garbage-bytes"])
+    frames = dumps(np.ones(10_000), context="k")
+    with pytest.raises(DeserializationError, match="'k' announces 1 buffer"):
+        loads(frames[:1])
+
+
+def test_nbytes():
+    frames = dumps(np.ones(1000))
+    assert nbytes(frames) >= 8000
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner) | st.dictionaries(st.text(), inner),
+    max_leaves=20,
+))
+def test_plain_python_roundtrip(obj):
+    assert roundtrip(obj) == obj
