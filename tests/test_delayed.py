@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import operator
 import pickle
-import time
 from collections import namedtuple
 from functools import partial, reduce
 
@@ -569,13 +568,10 @@ def test_deep_reduce_chain_of_operators():
     assert compute(total) == n
 
 
-def test_building_is_fast():
+def test_building_many_calls_gives_one_key_each():
+    # the speed is measured by benchmarks/local_overhead.py, not asserted here
     n = 10_000
     f = delayed(inc)
-    t0 = time.perf_counter()
     xs = [f(i) for i in range(n)]
     dsk = graph_of(xs)
-    elapsed = time.perf_counter() - t0
     assert len(dsk) == n
-    # ~0.1 s here; the bound leaves room for slow CI machines
-    assert elapsed < 2.0, f"building {n} delayed calls took {elapsed:.2f} s"

@@ -34,7 +34,7 @@ from mpiflow.distributed.comm.core import CommTimeoutError
 from mpiflow.distributed.futures import Future, KeyState
 from mpiflow.distributed.protocol import unpack_exception
 from mpiflow.distributed.roles import SCHEDULER_RANK, address, rank_of
-from mpiflow.distributed.transport import Transport
+from mpiflow.distributed.transport import MissingData, Transport
 
 __all__ = ["Client", "default_client"]
 
@@ -170,6 +170,7 @@ class Client:
     # -- messages from the cluster -----------------------------------------------
     def _listen(self) -> None:
         handlers = {
+            "key-data": self._on_key_data,
             "key-in-memory": self._on_key_in_memory,
             "key-erred": self._on_key_erred,
             "key-lost": self._on_key_lost,
@@ -185,6 +186,12 @@ class Client:
                 return
             for sub in msg["messages"] if msg["op"] == "batch" else [msg]:
                 handlers[sub["op"]](sub)
+
+    def _on_key_data(self, msg: dict) -> None:
+        state = self._states.get(msg["key"])
+        if state is not None and state.status == "pending":
+            state.hold(msg["value"])
+            state.finish("finished", who_has=[msg["worker"]], nbytes=msg["nbytes"])
 
     def _on_key_in_memory(self, msg: dict) -> None:
         state = self._states.get(msg["key"])
@@ -313,16 +320,40 @@ class Client:
 
     # -- results --------------------------------------------------------------------
     def _gather_keys(self, keys: list, timeout: float | None = None) -> dict:
+        """Fetch values from the workers that hold them.
+
+        A location can be stale: the scheduler's report of an earlier
+        computation of a key this client released and submitted again may
+        arrive after the new submission. The holder then answers "missing";
+        the key is marked pending again and fetched once it is reported anew.
+        """
+        limit = timeout or REQUEST_TIMEOUT * 10
+        deadline = time.monotonic() + limit
+        while True:
+            try:
+                return self._fetch_keys(keys, limit)
+            except MissingData as err:
+                state = self._states.get(err.key)
+                if state is None or time.monotonic() > deadline:
+                    raise
+                if state.who_has and rank_of(state.who_has[0]) == err.rank:
+                    state.reset()
+                if not state.event.wait(max(0.0, deadline - time.monotonic())):
+                    raise
+
+    def _fetch_keys(self, keys: list, timeout: float) -> dict:
         by_rank: dict[int, list] = {}
+        out: dict = {}
         for key in keys:
             state = self._states.get(key)
+            if state is not None and state.has_value:
+                out[key] = state.value
+                continue
             if state is None or not state.who_has:
                 raise KeyError(f"no worker holds {key!r}: it was released or never computed")
             by_rank.setdefault(rank_of(state.who_has[0]), []).append(key)
-        out: dict = {}
         for rank, ks in by_rank.items():
-            out.update(self.transport.fetch(rank, ks, timeout or REQUEST_TIMEOUT * 10,
-                                            what="results"))
+            out.update(self.transport.fetch(rank, ks, timeout, what="results"))
         return out
 
     def gather(self, futures: Any, errors: str = "raise") -> Any:

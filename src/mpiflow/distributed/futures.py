@@ -25,7 +25,8 @@ ALL_COMPLETED = "ALL_COMPLETED"
 class KeyState:
     """The client's view of one key: status, error, where it is, who waits."""
 
-    __slots__ = ("key", "status", "event", "error", "who_has", "nbytes", "callbacks", "type")
+    __slots__ = ("key", "status", "event", "error", "who_has", "nbytes", "callbacks", "type",
+                 "value", "has_value")
 
     def __init__(self, key: Any) -> None:
         self.key = key
@@ -36,10 +37,16 @@ class KeyState:
         self.nbytes = 0
         self.type: str | None = None
         self.callbacks: list[Callable] = []
+        self.value: Any = None
+        self.has_value = False
 
     def finish(self, status: str, error: BaseException | None = None, who_has: Any = None,
                nbytes: int = 0) -> None:
-        """Record the outcome and wake everyone waiting."""
+        """Record the outcome and wake everyone waiting (again: no effect)."""
+        if self.event.is_set() and status == self.status:
+            if who_has:
+                self.who_has = list(who_has)
+            return
         self.status = status
         self.error = error
         if who_has is not None:
@@ -50,9 +57,17 @@ class KeyState:
         for cb in callbacks:
             cb()
 
+    def hold(self, value: Any) -> None:
+        """Keep a small result a worker pushed to the client."""
+        self.value = value
+        self.has_value = True
+        self.type = type(value).__name__
+
     def reset(self) -> None:
         """The key is being computed again (it was lost)."""
         self.status = "pending"
+        self.value = None
+        self.has_value = False
         self.event.clear()
 
 

@@ -22,7 +22,19 @@ from typing import Any
 from mpiflow.distributed.comm.core import CommTimeoutError
 from mpiflow.distributed.protocol import dumps, loads
 
-__all__ = ["CONTROL", "Transport"]
+__all__ = ["CONTROL", "Transport", "MissingData"]
+
+
+class MissingData(KeyError):
+    """The rank asked for a key no longer holds it (freed, or a stale location)."""
+
+    def __init__(self, key: Any, rank: int) -> None:
+        super().__init__(key)
+        self.key = key
+        self.rank = rank
+
+    def __str__(self) -> str:
+        return f"rank {self.rank} does not hold {self.key!r} any more (freed or lost)"
 
 #: Stream key of the control stream every rank receives on.
 CONTROL = (-1, 0)
@@ -105,9 +117,7 @@ class Transport:
             self.endpoint.discard_stream(stream)
         result = loads(frames)
         if isinstance(result, dict) and "__missing__" in result:
-            raise KeyError(
-                f"rank {rank} does not hold {result['__missing__']!r} any more (freed or lost)"
-            )
+            raise MissingData(result["__missing__"], rank)
         if isinstance(result, dict) and "__error__" in result:
             raise _unpack(result["__error__"])
         return result

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import numpy as np
 import pytest
@@ -53,10 +52,8 @@ def test_order_and_threads(pair):
 
 def test_recv_timeout_says_what_it_waited_for(pair):
     a, _ = pair
-    start = time.perf_counter()
     with pytest.raises(CommTimeoutError, match="Waited 0.05 s for a message from"):
         a.recv(timeout=0.05)
-    assert time.perf_counter() - start < 1
 
 
 def test_close_is_seen_by_peer(pair):

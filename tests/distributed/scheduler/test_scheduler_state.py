@@ -405,3 +405,29 @@ def test_validate_state_catches_corruption():
     s.tasks["x"].state = "memory"
     with pytest.raises(AssertionError):
         s.validate_state()
+
+
+def test_tasks_from_graph_links_to_keys_already_on_the_cluster():
+    s = SchedulerState()
+    join(s, "a")
+    run_all(s, submit(s, tasks_from_graph({"x": 1}), ["x"]))
+    specs = tasks_from_graph({"y": (abs, "x")}, known=frozenset(s.tasks))
+    assert specs["y"].deps == ("x",)
+    reports = run_all(s, submit(s, specs, ["y"]))
+    assert set(reports) == {"y"}
+
+
+def test_worker_rejoining_under_the_same_name_starts_fresh():
+    s = SchedulerState()
+    join(s, "a")
+    submit(s, {"x": TaskSpec()}, ["x"])
+    out = join(s, "a")  # the old "a" is gone: x is sent again
+    assert [(i.worker, i.key) for i in of(out, Execute)] == [("a", "x")]
+    assert s.tasks["x"].suspicious == 0
+
+
+def test_scatter_without_client_is_freed():
+    s = SchedulerState()
+    join(s, "a")
+    out = step(s, DataAdded("a", {"d": 8}, stimulus_id=stim()))
+    assert of(out, FreeKeys) == [FreeKeys("a", ["d"], out[0].stimulus_id)] and s.tasks == {}

@@ -150,6 +150,10 @@ class MPIEndpoint:
         self._backoff = Backoff(spin=spin, first_sleep=min(20e-6, cap), max_sleep=cap,
                                 fraction=fraction)
         self._outbox: queue.SimpleQueue[_Outgoing] = queue.SimpleQueue()
+        # Held around every MPI call: the progress thread holds it while it
+        # polls; a sending thread that finds it free starts its send itself,
+        # saving a hand-off to the progress thread (MPI_THREAD_SERIALIZED).
+        self._mpi_lock = threading.Lock()
         self._wake = threading.Event()
         self._lock = threading.Lock()
         self._inboxes: dict[Any, queue.Queue] = {}
@@ -182,7 +186,18 @@ class MPIEndpoint:
             raise ValueError(f"Rank {dest} does not exist; this job has ranks 0..{self.size - 1}.")
         self._check_alive(f"send to rank {dest}")
         fut: Future = Future()
-        self._outbox.put(_Outgoing(dest, key, list(frames), fut))
+        out = _Outgoing(dest, key, list(frames), fut)
+        if self._outbox.empty() and self._mpi_lock.acquire(blocking=False):
+            try:  # nothing queued before us, so order is kept
+                self._start_one(out)
+            except Exception as exc:
+                fut.set_exception(exc)
+            finally:
+                self._mpi_lock.release()
+            if not fut.done():
+                self._wake.set()  # the progress thread completes the transfer
+            return fut
+        self._outbox.put(out)
         self._wake.set()
         return fut
 
@@ -304,9 +319,10 @@ class MPIEndpoint:
         _reduce_timer_slack()
         try:
             while True:
-                active = self._start_sends()
-                active = self._probe_headers() or active
-                active = self._test_transfers() or active
+                with self._mpi_lock:
+                    active = self._start_sends()
+                    active = self._probe_headers() or active
+                    active = self._test_transfers() or active
                 if self._stopping and not self._sending and self._outbox.empty():
                     break
                 if active:

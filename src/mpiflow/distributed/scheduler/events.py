@@ -199,7 +199,9 @@ class DataAdded(SchedulerEvent):
     """Data was scattered to ``worker``: ``{key: nbytes}``, wanted by ``client``.
 
     Scattered keys have no recipe: if every worker holding one leaves, tasks
-    that need it are erred.
+    that need it are erred. Without ``client`` nobody wants the data, so it is
+    freed at once; a key the scheduler is computing keeps its own account (the
+    worker is told to drop the scattered copy).
 
     Examples
     --------

@@ -236,7 +236,14 @@ class WorkerState:
         "nbytes",
         "version",
         "alive",
+        "base_cap",
+        "avg_duration",
     )
+
+    #: Seconds of queued work per thread a worker may hold when tasks are short.
+    SHORT_TASK_SECONDS = 0.005
+    #: Most tasks per thread in flight, however short they are.
+    MAX_TASKS_PER_THREAD = 200
 
     def __init__(
         self, name: str, nthreads: int, memory_limit: int, seq: int, saturation: float
@@ -245,13 +252,39 @@ class WorkerState:
         self.nthreads = max(1, int(nthreads))
         self.memory_limit = memory_limit
         self.seq = seq
-        self.cap = max(1, math.ceil(self.nthreads * saturation))
+        self.cap = self.base_cap = max(1, math.ceil(self.nthreads * saturation))
+        self.avg_duration: float | None = None
         self.processing: dict[TaskState, float] = {}
         self.occupancy = 0.0
         self.has_what: set[TaskState] = set()
         self.nbytes = 0
         self.version = 0
         self.alive = True
+
+    def observe(self, duration: float) -> None:
+        """Learn from a finished task's duration; short tasks earn more slots.
+
+        Each handed-out task costs a round trip to the scheduler, so a worker
+        running tasks of 50 µs would idle most of the time with ``base_cap``
+        slots. It may hold about :attr:`SHORT_TASK_SECONDS` of work per thread
+        instead (never fewer than ``base_cap`` tasks); long tasks keep the
+        memory-safe ``base_cap``.
+
+        Examples
+        --------
+        >>> ws = WorkerState("w", 1, 0, seq=0, saturation=1.1)
+        >>> ws.observe(0.0001); ws.cap
+        50
+        >>> for _ in range(20): ws.observe(1.0)
+        >>> ws.cap
+        2
+        """
+        avg = self.avg_duration
+        avg = duration if avg is None else 0.8 * avg + 0.2 * duration
+        self.avg_duration = avg
+        per_thread = min(self.MAX_TASKS_PER_THREAD,
+                         int(self.SHORT_TASK_SECONDS / max(avg, 1e-7)))
+        self.cap = max(self.base_cap, per_thread * self.nthreads)
 
     def free_slots(self) -> int:
         """How many more tasks the worker may take before it is saturated."""

@@ -86,6 +86,11 @@ class SchedulerServer:
     def _dispatch(self, msg: dict, events: list) -> list:
         """Turn ``msg`` into events; queries first apply the events before them."""
         op = msg["op"]
+        if op == "batch":
+            for sub in msg["messages"]:
+                sub["from"] = msg["from"]
+                events = self._dispatch(sub, events)
+            return events
         handler = self.handlers.get(op)
         if handler is None:
             raise RuntimeError(f"scheduler got unknown message op {op!r} from rank "
@@ -112,9 +117,12 @@ class SchedulerServer:
     def _route(self, instructions: list) -> None:
         for i in instructions:
             if isinstance(i, ins.Execute):
+                ts = self.state.tasks.get(i.key)
+                wanted_by = [rank_of(c) for c in ts.who_wants] if ts is not None else []
                 self._post(rank_of(i.worker), {
                     "op": "execute", "key": i.key, "run_spec": i.run_spec,
                     "who_has": {k: list(v) for k, v in i.who_has.items()},
+                    "report_to": wanted_by,
                 })
             elif isinstance(i, ins.FreeKeys):
                 self._post(rank_of(i.worker), {"op": "free-keys", "keys": list(i.keys)})

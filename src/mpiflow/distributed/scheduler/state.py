@@ -205,6 +205,7 @@ class SchedulerState(Transitions):
         if ws is None:
             return
         ts = self.tasks.get(event.key)
+        ws.observe(event.duration)
         if ts is not None and ts.state == "processing" and ts.processing_on is ws:
             recs = self._transition(
                 ts, "memory", stim, worker=ws, nbytes=event.nbytes, duration=event.duration

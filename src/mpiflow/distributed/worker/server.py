@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import queue
 import socket
 import sys
 import threading
@@ -21,7 +22,7 @@ from typing import Any
 
 from mpiflow.distributed.comm.core import CommTimeoutError
 from mpiflow.distributed.protocol import pack_exception
-from mpiflow.distributed.roles import SCHEDULER_RANK, rank_of
+from mpiflow.distributed.roles import SCHEDULER_RANK, address, rank_of
 from mpiflow.distributed.transport import Transport
 from mpiflow.local.execute import execute_task
 
@@ -29,6 +30,10 @@ __all__ = ["Worker", "sizeof"]
 
 #: Seconds a worker waits for a peer to send a task's input.
 FETCH_TIMEOUT = 300.0
+#: Most task reports sent in one message.
+REPORT_BATCH = 256
+#: Results up to this size go straight to the clients that want them.
+PUSH_BYTES = 64 * 1024
 
 
 def sizeof(value: Any) -> int:
@@ -83,6 +88,16 @@ class Worker:
         self.local_directory = local_directory
         self.data: dict = {}
         self.pool = ThreadPoolExecutor(nthreads, thread_name_prefix=f"mpiflow-w{transport.rank}")
+        self._ready: queue.SimpleQueue = queue.SimpleQueue()
+        self._reports: list = []
+        self._reports_lock = threading.Lock()
+        self._executors = [
+            threading.Thread(target=self._execute_loop, name=f"mpiflow-w{transport.rank}-{i}",
+                             daemon=True)
+            for i in range(nthreads)
+        ]
+        for t in self._executors:
+            t.start()
         self.running = True
         self.handlers = {
             "execute": self._on_execute,
@@ -110,6 +125,8 @@ class Worker:
             except CommTimeoutError:
                 continue
             self.handlers[msg["op"]](msg)
+        for _ in self._executors:
+            self._ready.put(None)
         self.pool.shutdown(wait=True, cancel_futures=True)
 
     # -- handlers ---------------------------------------------------------------
@@ -119,7 +136,7 @@ class Worker:
             self.handlers[sub["op"]](sub)
 
     def _on_execute(self, msg: dict) -> None:
-        self.pool.submit(self._execute, msg["key"], msg["run_spec"], msg["who_has"])
+        self._ready.put(msg)
 
     def _on_free_keys(self, msg: dict) -> None:
         for key in msg["keys"]:
@@ -163,20 +180,52 @@ class Worker:
             inputs.update(self.transport.fetch(rank, keys, FETCH_TIMEOUT, what="task inputs"))
         return inputs
 
-    def _execute(self, key: Any, run_spec: bytes, who_has: dict) -> None:
+    def _execute_loop(self) -> None:
+        """Executor thread: run tasks; report them, batched while more are queued."""
+        ready = self._ready
+        while True:
+            msg = ready.get()
+            if msg is None:
+                return
+            report = self._execute(msg["key"], msg["run_spec"], msg["who_has"],
+                                   msg.get("report_to"))
+            with self._reports_lock:
+                self._reports.append(report)
+                if not ready.empty() and len(self._reports) < REPORT_BATCH:
+                    continue  # more work is queued here: report together
+                reports, self._reports = self._reports, []
+            if len(reports) == 1:
+                self.transport.send(SCHEDULER_RANK, reports[0])
+            else:
+                self.transport.send(SCHEDULER_RANK, {"op": "batch", "messages": reports})
+
+    def _execute(self, key: Any, run_spec: bytes, who_has: dict,
+                 report_to: list | None = None) -> dict:
         start = time.perf_counter()
         try:
             inputs = self._gather_inputs(who_has)
             task = pickle.loads(run_spec)
             result = execute_task(task, inputs)
         except BaseException as exc:  # noqa: BLE001 - reported to the scheduler
-            self.transport.send(SCHEDULER_RANK, {
-                "op": "task-erred", "key": key, "error": pack_exception(exc, context=key),
-                "worker_thread": threading.current_thread().name,
-            })
-            return
+            return {"op": "task-erred", "key": key, "error": pack_exception(exc, context=key)}
+        duration = time.perf_counter() - start
         self.data[key] = result
-        self.transport.send(SCHEDULER_RANK, {
-            "op": "task-finished", "key": key, "nbytes": sizeof(result),
-            "duration": time.perf_counter() - start,
-        })
+        nbytes = sizeof(result)
+        if report_to and nbytes <= PUSH_BYTES:
+            self._push(key, result, nbytes, report_to)
+        return {"op": "task-finished", "key": key, "nbytes": nbytes, "duration": duration}
+
+    def _push(self, key: Any, value: Any, nbytes: int, clients: list) -> None:
+        """Send a small result straight to the clients waiting for it.
+
+        This saves the client a round trip to fetch it; the scheduler still
+        only learns that the key is in memory here. Values that do not
+        pickle stay here, and the client's fetch reports why.
+        """
+        msg = {"op": "key-data", "key": key, "value": value, "nbytes": nbytes,
+               "worker": address(self.transport.rank)}
+        for rank in clients:
+            try:
+                self.transport.send(rank, dict(msg))
+            except Exception:  # noqa: BLE001 - unpicklable: fetched (and explained) later
+                return
