@@ -455,11 +455,14 @@ def ratio_line(kind: str, ratio: float | None, target: float | None, **fields: A
 
 
 def ratios(records: dict[str, list[dict]], quick: bool) -> None:
+    """Ratio lines for every pair of sides that was asked for (missing figures say so)."""
+    if "mpiflow" not in records:
+        return
     for workload in ("map", "tree"):
         mine = find(records, "mpiflow", workload)
         for other, target in (("dask-local", TARGET_VS_DASK), ("dask-mpi", TARGET_VS_DASK),
                               ("mpi4py-futures", TARGET_VS_MPI4PY)):
-            if other == "mpi4py-futures" and workload == "tree":
+            if other not in records or (other == "mpi4py-futures" and workload == "tree"):
                 continue
             theirs = find(records, other, workload)
             value = (mine["tasks_per_s"] / theirs["tasks_per_s"]
@@ -478,9 +481,13 @@ def ratios(records: dict[str, list[dict]], quick: bool) -> None:
     else:
         rec.update(value=None, note="mpiflow side is missing; see its error line")
     emit(rec)
+    if "raw-mpi" not in records:
+        return
     for nbytes in sizes(quick)["bytes"]:
         raw = find(records, "raw-mpi", "transfer", bytes=nbytes)
         for lib in ("mpiflow", "dask-local", "dask-mpi"):
+            if lib not in records:
+                continue
             got = find(records, lib, "transfer", bytes=nbytes)
             value = got["GBps"] / raw["GBps"] if got and raw else None
             target = TARGET_TRANSFER_FRACTION if lib == "mpiflow" else None

@@ -310,6 +310,9 @@ class MPIEndpoint:
                 box = self._inboxes[key] = queue.Queue()
             return box
 
+    def _sending_bulk(self) -> bool:
+        return any(out.nbytes > self.inline_bytes for out in self._sending)
+
     def _next_tag(self, dest: int) -> int:
         tag = self._tags.get(dest, FIRST_DATA_TAG)
         self._tags[dest] = tag + 1 if tag + 1 < _LAST_DATA_TAG else FIRST_DATA_TAG
@@ -328,6 +331,10 @@ class MPIEndpoint:
                 if active:
                     self._backoff.reset()
                 wait = 0.0 if active else self._backoff.next_wait()
+                if wait and (self._receiving or self._sending_bulk()):
+                    # MPI moves a large message only while someone calls into
+                    # MPI: keep polling (yielding the GIL) until it has landed.
+                    wait = 0.0
                 if wait == 0.0:
                     # Spinning: still give up the GIL each turn, or the thread we
                     # just handed a message to waits for the switch interval.
