@@ -32,7 +32,14 @@ def run_mpi(n: int, mode: str, timeout: float = 60) -> list[dict]:
     )
     output = f"{proc.stdout}\n{proc.stderr}"
     assert proc.returncode == 0, f"mpiexec failed ({proc.returncode}):\n{output}"
-    lines = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+    lines = []
+    decoder = json.JSONDecoder()
+    for line in proc.stdout.splitlines():
+        pos = line.find("{")
+        while pos != -1:  # ranks' lines can still meet on one line of merged output
+            obj, end = decoder.raw_decode(line, pos)
+            lines.append(obj)
+            pos = line.find("{", end)
     assert sorted(r["rank"] for r in lines) == list(range(n)), proc.stdout + proc.stderr
     return sorted(lines, key=lambda r: r["rank"])
 

@@ -126,7 +126,9 @@ def main() -> None:
     result = globals()[sys.argv[1]](ep, connect, listen)
     result["rank"] = ep.rank
     ep.close()
-    print(json.dumps(result), flush=True)
+    # one write per line: mpiexec merges the ranks' output
+    sys.stdout.write(json.dumps(result) + "\n")
+    sys.stdout.flush()
 
 
 if __name__ == "__main__":
