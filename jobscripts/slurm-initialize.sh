@@ -30,7 +30,10 @@ set -euo pipefail
 # With the `mpich` wheel from PyPI instead of a site MPI, use `mpiexec` as in
 # pbs-initialize.sh, or `srun --mpi=pmi2` if the site's srun supports PMI-2.
 
-SCRIPT="${1:-$(dirname "$0")/example_initialize.py}"
+# sbatch runs a copy of this file from its spool directory, so paths are
+# taken relative to where the job was submitted from.
+cd "${SLURM_SUBMIT_DIR:-.}"
+SCRIPT="${1:-jobscripts/example_initialize.py}"
 
 # Workers run one thread each (one task per core): keep BLAS from
 # oversubscribing the cores it shares with other ranks.

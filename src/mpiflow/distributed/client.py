@@ -99,9 +99,21 @@ def _apply(func: Callable, args: list, kwargs: dict) -> Any:
     return func(*args, **kwargs)
 
 
-def _pickle_task(key: Any, task: Any) -> bytes:
+def _pickle_task(key: Any, task: Any, functions: dict) -> tuple:
+    """The run_spec of a task: ``(function_blob, arguments_blob)``.
+
+    A task's function is pickled once per graph (``functions`` memoises by
+    identity) and its arguments on their own; a value that is not a call
+    travels as ``(None, blob)``. Workers keep unpickled functions by blob.
+    """
     try:
-        return cloudpickle.dumps(task, protocol=pickle.HIGHEST_PROTOCOL)
+        if type(task) is tuple and task and callable(task[0]):
+            func = task[0]
+            blob = functions.get(id(func))
+            if blob is None:
+                blob = functions[id(func)] = cloudpickle.dumps(func, protocol=5)
+            return (blob, cloudpickle.dumps(task[1:], protocol=5))
+        return (None, cloudpickle.dumps(task, protocol=pickle.HIGHEST_PROTOCOL))
     except Exception as err:
         raise TypeError(
             f"task {key!r} cannot be sent to the cluster: {type(err).__name__}: {err}. "
@@ -247,10 +259,11 @@ class Client:
             given = [workers] if isinstance(workers, (str, int)) else list(workers)
             names = tuple(address(rank_of(w)) for w in given)
         tasks = {}
+        functions: dict = {}
         for key in graph_deps:
             tasks[key] = {"deps": tuple(deps[key]), "priority": (priority, prio[key]),
                           "workers": names, "allow_other_workers": allow_other_workers,
-                          "retries": retries, "run_spec": _pickle_task(key, dsk[key])}
+                          "retries": retries, "run_spec": _pickle_task(key, dsk[key], functions)}
         for key in wanted:
             self._key_state(key)
         self.transport.send(SCHEDULER_RANK, {"op": "update-graph", "tasks": tasks,

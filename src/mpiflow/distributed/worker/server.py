@@ -87,6 +87,7 @@ class Worker:
         self.memory_limit = memory_limit
         self.local_directory = local_directory
         self.data: dict = {}
+        self._functions: dict[bytes, Any] = {}
         self.pool = ThreadPoolExecutor(nthreads, thread_name_prefix=f"mpiflow-w{transport.rank}")
         self._ready: queue.SimpleQueue = queue.SimpleQueue()
         self._reports: list = []
@@ -199,12 +200,24 @@ class Worker:
             else:
                 self.transport.send(SCHEDULER_RANK, {"op": "batch", "messages": reports})
 
-    def _execute(self, key: Any, run_spec: bytes, who_has: dict,
+    def _task(self, run_spec: tuple) -> Any:
+        """Rebuild a task from its run_spec, reusing functions already unpickled."""
+        func_blob, blob = run_spec
+        if func_blob is None:
+            return pickle.loads(blob)
+        func = self._functions.get(func_blob)
+        if func is None:
+            if len(self._functions) > 1000:
+                self._functions.clear()
+            func = self._functions[func_blob] = pickle.loads(func_blob)
+        return (func, *pickle.loads(blob))
+
+    def _execute(self, key: Any, run_spec: tuple, who_has: dict,
                  report_to: list | None = None) -> dict:
         start = time.perf_counter()
         try:
             inputs = self._gather_inputs(who_has)
-            task = pickle.loads(run_spec)
+            task = self._task(run_spec)
             result = execute_task(task, inputs)
         except BaseException as exc:  # noqa: BLE001 - reported to the scheduler
             return {"op": "task-erred", "key": key, "error": pack_exception(exc, context=key)}
