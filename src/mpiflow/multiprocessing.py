@@ -20,8 +20,7 @@ from typing import Any
 
 import cloudpickle
 
-from mpiflow import config
-from mpiflow.local.engine import add_note, default_num_workers, get_async
+from mpiflow.local.engine import add_note, get_async, resolve_num_workers
 from mpiflow.local.execute import execute_batch
 from mpiflow.local.procpool import ProcessPool, WorkerProcessDied
 
@@ -144,10 +143,7 @@ def get(
     >>> get({'x': 1, 'y': (add, 'x', 10)}, 'y', num_workers=1)
     11
     """
-    n = config.get("num_workers", override=num_workers)
-    n = default_num_workers() if n is None else int(n)
-    if n < 1:
-        raise ValueError(f"num_workers must be at least 1, got {n}")
+    n = resolve_num_workers(num_workers)
     own = pool is None
     if own:
         pool = _shared_pool(n)

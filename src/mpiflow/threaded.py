@@ -12,8 +12,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from mpiflow import config
-from mpiflow.local.engine import default_num_workers, get_async
+from mpiflow.local.engine import get_async, resolve_num_workers
 from mpiflow.local.execute import execute_batch
 
 __all__ = ["get", "ThreadPool"]
@@ -122,10 +121,7 @@ def get(
     >>> get({'a': (sum, [1, 2])}, ['a', ['a']], num_workers=2)
     [3, [3]]
     """
-    n = config.get("num_workers", override=num_workers)
-    n = default_num_workers() if n is None else int(n)
-    if n < 1:
-        raise ValueError(f"num_workers must be at least 1, got {n}")
+    n = resolve_num_workers(num_workers)
     own_pool = None
     if pool is None:
         pool = _shared_pool(n)

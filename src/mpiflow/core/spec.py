@@ -22,6 +22,7 @@ __all__ = [
     "reverse_dict",
     "literal",
     "quote",
+    "quote_argument",
     "subs",
 ]
 
@@ -212,6 +213,27 @@ def quote(x: Any) -> Any:
     (<built-in function sum>, [1, 2])
     """
     if istask(x) or type(x) is list or type(x) is dict:
+        return (literal(x),)
+    return x
+
+
+def quote_argument(x: Any) -> Any:
+    """Wrap a literal argument that a scheduler could misread, else return it.
+
+    Stricter than :func:`quote`: strings, bytes and every tuple are wrapped as
+    well, because a string or tuple equal to some key of the graph would be
+    replaced by that key's value. Used when user data is placed into a graph
+    (``delayed`` calls, ``Client.submit``).
+
+    Examples
+    --------
+    >>> quote_argument(3)
+    3
+    >>> quote_argument('x')
+    (literal<type=str>,)
+    """
+    typ = type(x)
+    if typ is list or typ is dict or typ is str or typ is bytes or isinstance(x, tuple):
         return (literal(x),)
     return x
 

@@ -42,7 +42,7 @@ from functools import partial
 from typing import Any
 
 from mpiflow import config, threaded
-from mpiflow.core.spec import iskey, istask, literal
+from mpiflow.core.spec import iskey, istask, literal, quote_argument
 from mpiflow.core.tokenize import tokenize
 from mpiflow.core.traverse import cull, flatten_keys
 from mpiflow.delayed.graph import (
@@ -69,12 +69,6 @@ def _is_collection(x: Any) -> bool:
     return hasattr(type(x), "__mpiflow_graph__")
 
 
-def _quote(x: Any) -> Any:
-    """Wrap ``x`` if a scheduler could read it as a task, a list to walk, or a key."""
-    typ = type(x)
-    if typ is list or typ is dict or typ is str or typ is bytes or isinstance(x, tuple):
-        return (literal(x),)
-    return x
 
 
 def _to_graph(x: Any, deps: list) -> Any:
@@ -97,13 +91,13 @@ def _to_graph(x: Any, deps: list) -> Any:
         n = len(deps)
         items = [_to_graph(i, deps) for i in x]
         if len(deps) == n:
-            return _quote(x)
+            return quote_argument(x)
         return items if typ is list else (typ, items)
     if typ is dict:
         n = len(deps)
         items = [[_to_graph(k, deps), _to_graph(v, deps)] for k, v in x.items()]
         if len(deps) == n:
-            return _quote(x)
+            return quote_argument(x)
         return (dict, items)
     if typ is slice:
         n = len(deps)
@@ -112,8 +106,8 @@ def _to_graph(x: Any, deps: list) -> Any:
     if isinstance(x, tuple) and hasattr(x, "_fields"):  # namedtuple
         n = len(deps)
         items = [_to_graph(i, deps) for i in x]
-        return _quote(x) if len(deps) == n else (typ, *items)
-    return _quote(x)
+        return quote_argument(x) if len(deps) == n else (typ, *items)
+    return quote_argument(x)
 
 
 def _from_collection(x: Any) -> Delayed:
@@ -125,7 +119,7 @@ def _from_collection(x: Any) -> Delayed:
     flat = flatten_keys(keys)
     dsk = dict(opt(dsk, flat) if opt is not None else cull(dsk, flat)[0])
     key = "finalize-" + tokenize(x)
-    dsk[key] = (finalize, keys, *[_quote(e) for e in extra])
+    dsk[key] = (finalize, keys, *[quote_argument(e) for e in extra])
     return Delayed(key, dsk)
 
 
@@ -272,7 +266,7 @@ class Delayed:
     def _rebuild(self, dsk: Mapping) -> Delayed:
         value = dsk[self._key]
         if not (istask(value) and type(value[0]) is literal):
-            value = _quote(value)
+            value = quote_argument(value)
         return _node(Delayed, self._key, value, (), self._length)
 
     # ---- computing -------------------------------------------------------------------
@@ -509,7 +503,7 @@ DelayedLeaf.__doc__ = _Doc(DelayedLeaf.__doc__)  # type: ignore[assignment]
 
 
 def _leaf(obj: Any, key: Any, pure: Any, nout: int | None) -> DelayedLeaf:
-    d = _node(DelayedLeaf, key, _quote(obj), (), nout)
+    d = _node(DelayedLeaf, key, quote_argument(obj), (), nout)
     setter = object.__setattr__  # Delayed.__setattr__ refuses everything
     setter(d, "_obj", obj)
     setter(d, "_pure", pure)
@@ -548,7 +542,7 @@ class DelayedAttr(Delayed):
 
 def _attr_node(obj: Delayed, attr: str) -> DelayedAttr:
     key = f"getattr-{tokenize(obj, attr)}"
-    d = _node(DelayedAttr, key, (getattr, obj._key, _quote(attr)), (obj,), None)
+    d = _node(DelayedAttr, key, (getattr, obj._key, quote_argument(attr)), (obj,), None)
     setter = object.__setattr__  # Delayed.__setattr__ refuses everything
     setter(d, "_obj", obj)
     setter(d, "_attr", attr)
@@ -631,7 +625,7 @@ def delayed(
             name = _call_key(funcname(obj), obj, nout, None, pure)
         return _leaf(obj, name, pure, nout)
     deps: list = []
-    task = _to_graph(obj, deps) if traverse else _quote(obj)
+    task = _to_graph(obj, deps) if traverse else quote_argument(obj)
     if name is None:
         name = _call_key(type(obj).__name__, obj, nout, None, pure)
     return _node(Delayed, name, task, tuple(deps), nout)

@@ -26,7 +26,7 @@ from typing import Any
 import cloudpickle
 
 from mpiflow.core.order import order
-from mpiflow.core.spec import literal
+from mpiflow.core.spec import quote_argument
 from mpiflow.core.tokenize import tokenize
 from mpiflow.core.traverse import flatten_keys
 from mpiflow.core.validate import validate
@@ -67,11 +67,6 @@ def _funcname(func: Any) -> str:
     return "lambda" if name == "<lambda>" else str(name)[:50]
 
 
-def _quote(x: Any) -> Any:
-    typ = type(x)
-    if typ is list or typ is dict or typ is str or typ is bytes or isinstance(x, tuple):
-        return (literal(x),)
-    return x
 
 
 def _pack(x: Any, deps: list) -> Any:
@@ -86,13 +81,13 @@ def _pack(x: Any, deps: list) -> Any:
         n = len(deps)
         items = [_pack(i, deps) for i in x]
         if len(deps) == n:
-            return _quote(x)
+            return quote_argument(x)
         return items if typ is list else (typ, items)
     if typ is dict:
         n = len(deps)
         items = [[_pack(k, deps), _pack(v, deps)] for k, v in x.items()]
-        return _quote(x) if len(deps) == n else (dict, items)
-    return _quote(x)
+        return quote_argument(x) if len(deps) == n else (dict, items)
+    return quote_argument(x)
 
 
 def _apply(func: Callable, args: list, kwargs: dict) -> Any:
@@ -472,7 +467,7 @@ class Client:
         for c, ks in zip(colls, keys, strict=True):
             finalize, extra = c.__mpiflow_postcompute__()
             fkey = f"finalize-{tokenize(c)}"
-            dsk[fkey] = (finalize, ks, *[_quote(e) for e in extra])
+            dsk[fkey] = (finalize, ks, *[quote_argument(e) for e in extra])
             wanted.append(fkey)
         self._submit_graph(dsk, wanted)
         futures = [Future(k, self) for k in wanted]

@@ -66,6 +66,27 @@ def default_num_workers() -> int:
         return os.cpu_count() or 1
 
 
+def resolve_num_workers(num_workers: int | None) -> int:
+    """The pool size to use: the keyword, else config ``num_workers``, else the cores.
+
+    Examples
+    --------
+    >>> resolve_num_workers(3)
+    3
+    >>> resolve_num_workers(0)
+    Traceback (most recent call last):
+      ...
+    ValueError: num_workers must be at least 1, got 0
+    """
+    from mpiflow import config
+
+    n = config.get("num_workers", override=num_workers)
+    n = default_num_workers() if n is None else int(n)
+    if n < 1:
+        raise ValueError(f"num_workers must be at least 1, got {n}")
+    return n
+
+
 def add_note(exc: BaseException, note: str) -> None:
     """Attach ``note`` to ``exc`` so it prints under the traceback (PEP 678).
 
