@@ -16,7 +16,6 @@ In a script run with ``mpiexec -n 4 python script.py``::
 
 from __future__ import annotations
 
-import pickle
 import threading
 import time
 import uuid
@@ -32,6 +31,15 @@ from mpiflow.core.traverse import flatten_keys
 from mpiflow.core.validate import validate
 from mpiflow.distributed.comm.core import CommTimeoutError
 from mpiflow.distributed.futures import Future, KeyState
+from mpiflow.distributed.packing import (
+    apply,
+    funcname,
+    iter_futures,
+    nest,
+    pack_argument,
+    pickle_task,
+    rebuild,
+)
 from mpiflow.distributed.protocol import unpack_exception
 from mpiflow.distributed.roles import SCHEDULER_RANK, address, rank_of
 from mpiflow.distributed.transport import MissingData, Transport
@@ -60,61 +68,6 @@ def default_client() -> Client:
             "script launched with `mpiexec -n 4 python script.py` (rank 1 gets the client)"
         )
     return _default
-
-
-def _funcname(func: Any) -> str:
-    name = getattr(func, "__name__", None) or type(func).__name__
-    return "lambda" if name == "<lambda>" else str(name)[:50]
-
-
-
-
-def _pack(x: Any, deps: list) -> Any:
-    """Graph form of a submit argument: futures become keys, containers tasks."""
-    typ = type(x)
-    if typ is int or typ is float or x is None or typ is bool:
-        return x
-    if isinstance(x, Future):
-        deps.append(x)
-        return x.key
-    if typ in (list, tuple, set, frozenset):
-        n = len(deps)
-        items = [_pack(i, deps) for i in x]
-        if len(deps) == n:
-            return quote_argument(x)
-        return items if typ is list else (typ, items)
-    if typ is dict:
-        n = len(deps)
-        items = [[_pack(k, deps), _pack(v, deps)] for k, v in x.items()]
-        return quote_argument(x) if len(deps) == n else (dict, items)
-    return quote_argument(x)
-
-
-def _apply(func: Callable, args: list, kwargs: dict) -> Any:
-    return func(*args, **kwargs)
-
-
-def _pickle_task(key: Any, task: Any, functions: dict) -> tuple:
-    """The run_spec of a task: ``(function_blob, arguments_blob)``.
-
-    A task's function is pickled once per graph (``functions`` memoises by
-    identity) and its arguments on their own; a value that is not a call
-    travels as ``(None, blob)``. Workers keep unpickled functions by blob.
-    """
-    try:
-        if type(task) is tuple and task and callable(task[0]):
-            func = task[0]
-            blob = functions.get(id(func))
-            if blob is None:
-                blob = functions[id(func)] = cloudpickle.dumps(func, protocol=5)
-            return (blob, cloudpickle.dumps(task[1:], protocol=5))
-        return (None, cloudpickle.dumps(task, protocol=pickle.HIGHEST_PROTOCOL))
-    except Exception as err:
-        raise TypeError(
-            f"task {key!r} cannot be sent to the cluster: {type(err).__name__}: {err}. "
-            "Its function and arguments are pickled with cloudpickle; remove open files, "
-            "locks, sockets or generators from them. Nothing was submitted."
-        ) from err
 
 
 class Client:
@@ -258,7 +211,7 @@ class Client:
         for key in graph_deps:
             tasks[key] = {"deps": tuple(deps[key]), "priority": (priority, prio[key]),
                           "workers": names, "allow_other_workers": allow_other_workers,
-                          "retries": retries, "run_spec": _pickle_task(key, dsk[key], functions)}
+                          "retries": retries, "run_spec": pickle_task(key, dsk[key], functions)}
         for key in wanted:
             self._key_state(key)
         self.transport.send(SCHEDULER_RANK, {"op": "update-graph", "tasks": tasks,
@@ -266,9 +219,9 @@ class Client:
 
     def _call_task(self, func: Callable, args: tuple, kwargs: dict) -> tuple:
         deps: list = []
-        packed = [_pack(a, deps) for a in args]
+        packed = [pack_argument(a, deps) for a in args]
         if kwargs:
-            task: tuple = (_apply, func, packed, _pack(kwargs, deps))
+            task: tuple = (apply, func, packed, pack_argument(kwargs, deps))
         else:
             task = (func, *packed)
         return task, deps
@@ -287,7 +240,7 @@ class Client:
             raise TypeError(f"submit() needs a callable first, got {type(func).__name__}")
         if key is None:
             token = tokenize(func, args, kwargs) if pure else uuid.uuid4().hex
-            key = f"{_funcname(func)}-{token}"
+            key = f"{funcname(func)}-{token}"
         with self._lock:
             state = self._states.get(key)
             if state is not None and state.status in ("pending", "finished"):
@@ -308,7 +261,7 @@ class Client:
         if isinstance(key, list):
             keys = key
         else:
-            prefix = key or _funcname(func)
+            prefix = key or funcname(func)
             base = tokenize(func, kwargs) if pure else None
             keys = [f"{prefix}-{tokenize(base, args) if pure else uuid.uuid4().hex}"
                     for args in arglists]
@@ -372,14 +325,14 @@ class Client:
         """
         if errors not in ("raise", "skip"):
             raise ValueError(f"errors={errors!r}; use 'raise' or 'skip'")
-        flat = [f for f in _iter_futures(futures)]
+        flat = [f for f in iter_futures(futures)]
         for f in flat:
             f._state.event.wait()
             if f.status == "error" and errors == "raise":
                 raise f._state.error  # type: ignore[misc]
         good = [f.key for f in flat if f.status == "finished"]
         values = self._gather_keys(good) if good else {}
-        return _rebuild(futures, values, errors)
+        return rebuild(futures, values, errors)
 
     def get(self, dsk: Mapping, keys: Any, sync: bool = True, **kwargs: Any) -> Any:
         """Compute ``keys`` of graph ``dsk`` on the cluster (``compute(scheduler=client)``)."""
@@ -388,10 +341,10 @@ class Client:
         self._submit_graph(graph, list(dict.fromkeys(flat)))
         futures = {k: Future(k, self) for k in flat}
         if not sync:
-            return _nest(keys, futures)
+            return nest(keys, futures)
         values = self.gather(list(futures.values()))
         results = dict(zip(futures, values, strict=True))
-        return _nest(keys, results)
+        return nest(keys, results)
 
     # -- data ----------------------------------------------------------------------------
     def _worker_names(self) -> list[str]:
@@ -447,7 +400,7 @@ class Client:
 
     def cancel(self, futures: Any) -> None:
         """Stop computing these keys and forget them (for this client)."""
-        keys = [f.key for f in _iter_futures(futures)]
+        keys = [f.key for f in iter_futures(futures)]
         for key in keys:
             state = self._states.get(key)
             if state is not None and not state.event.is_set():
@@ -520,7 +473,7 @@ class Client:
 
     def who_has(self, futures: Any = None) -> dict:
         """Which workers hold each key (of ``futures``, or of all this client's keys)."""
-        keys = ([f.key for f in _iter_futures(futures)] if futures is not None
+        keys = ([f.key for f in iter_futures(futures)] if futures is not None
                 else list(self._states))
         return self._ask({"op": "who-has", "keys": keys})
 
@@ -582,33 +535,3 @@ class Client:
         threads = sum(w["nthreads"] for w in workers.values())
         return (f"<Client: scheduler='{info['address']}' processes={len(workers)} "
                 f"threads={threads}>")
-
-
-def _iter_futures(obj: Any) -> Iterable[Future]:
-    if isinstance(obj, Future):
-        yield obj
-    elif isinstance(obj, dict):
-        for v in obj.values():
-            yield from _iter_futures(v)
-    elif isinstance(obj, (list, tuple, set, frozenset)):
-        for v in obj:
-            yield from _iter_futures(v)
-
-
-def _rebuild(obj: Any, values: dict, errors: str) -> Any:
-    if isinstance(obj, Future):
-        return values[obj.key]
-    if isinstance(obj, dict):
-        return {k: _rebuild(v, values, errors) for k, v in obj.items()
-                if not (isinstance(v, Future) and v.key not in values and errors == "skip")}
-    if isinstance(obj, (list, tuple, set, frozenset)):
-        items = [_rebuild(v, values, errors) for v in obj
-                 if not (isinstance(v, Future) and v.key not in values and errors == "skip")]
-        return type(obj)(items) if not isinstance(obj, list) else items
-    return obj
-
-
-def _nest(keys: Any, values: dict) -> Any:
-    if type(keys) is list:
-        return [_nest(k, values) for k in keys]
-    return values[keys]
