@@ -97,6 +97,7 @@ class Client:
         self.status = "running"
         self._states: dict[Any, KeyState] = {}
         self._refs: dict[Any, int] = {}
+        self._released: list = []
         self._lock = threading.RLock()
         self._listener = threading.Thread(target=self._listen, name="mpiflow-client-listener",
                                           daemon=True)
@@ -124,8 +125,20 @@ class Client:
                 return
             self._refs.pop(key, None)
             self._states.pop(key, None)
-        if self.status == "running":
-            self.transport.send(SCHEDULER_RANK, {"op": "release-keys", "keys": [key]})
+            self._released.append(key)
+
+    def _flush_releases(self) -> None:
+        """Send the keys whose last future was dropped, as one message."""
+        with self._lock:
+            keys, self._released = self._released, []
+        if keys and self.status == "running":
+            self.transport.send(SCHEDULER_RANK, {"op": "release-keys", "keys": keys})
+
+    def _to_scheduler(self, msg: dict) -> None:
+        """Send ``msg`` to the scheduler after any pending releases (order matters:
+        a key released and then submitted again must be seen in that order)."""
+        self._flush_releases()
+        self.transport.send(SCHEDULER_RANK, msg)
 
     # -- messages from the cluster -----------------------------------------------
     def _listen(self) -> None:
@@ -137,8 +150,10 @@ class Client:
             "reply": self.transport.on_reply,
         }
         while self.status == "running":
+            if self._released:
+                self._flush_releases()
             try:
-                msg = self.transport.recv(timeout=0.5)
+                msg = self.transport.recv(timeout=0.05)
             except CommTimeoutError:
                 continue
             except Exception as exc:  # the endpoint closed under us
@@ -171,6 +186,7 @@ class Client:
             state.reset()
 
     def _ask(self, msg: dict, timeout: float = REQUEST_TIMEOUT) -> Any:
+        self._flush_releases()
         fut = self.transport.request(SCHEDULER_RANK, msg)
         try:
             return fut.result(timeout=timeout)
@@ -214,7 +230,7 @@ class Client:
                           "retries": retries, "run_spec": pickle_task(key, dsk[key], functions)}
         for key in wanted:
             self._key_state(key)
-        self.transport.send(SCHEDULER_RANK, {"op": "update-graph", "tasks": tasks,
+        self._to_scheduler({"op": "update-graph", "tasks": tasks,
                                              "wanted": list(wanted)})
 
     def _call_task(self, func: Callable, args: tuple, kwargs: dict) -> tuple:
@@ -380,7 +396,7 @@ class Client:
             sizes = sizes.result(timeout=REQUEST_TIMEOUT * 10)
             for key in chunk:
                 self._key_state(key)
-            self.transport.send(SCHEDULER_RANK, {"op": "data-added", "worker": name,
+            self._to_scheduler({"op": "data-added", "worker": name,
                                                  "keys_with_nbytes": sizes})
         holders: dict = {}
         for name, chunk in placement.items():
@@ -405,7 +421,7 @@ class Client:
             state = self._states.get(key)
             if state is not None and not state.event.is_set():
                 state.finish("cancelled")
-        self.transport.send(SCHEDULER_RANK, {"op": "release-keys", "keys": keys})
+        self._to_scheduler({"op": "release-keys", "keys": keys})
 
     # -- collections ---------------------------------------------------------------
     def compute(self, collections: Any, sync: bool = False, **kwargs: Any) -> Any:

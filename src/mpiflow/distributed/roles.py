@@ -37,16 +37,25 @@ def address(rank: int) -> str:
     return f"mpi://{rank}"
 
 
+_ranks: dict[str, int] = {}
+
+
 def rank_of(addr: str | int) -> int:
     """The rank behind an address (``'mpi://3'``, ``'3'`` or ``3``)."""
     if isinstance(addr, int):
         return addr
+    rank = _ranks.get(addr)  # type: ignore[arg-type]
+    if rank is not None:
+        return rank
     text = str(addr)
     if text.startswith("mpi://"):
         text = text[len("mpi://"):]
     try:
-        return int(text)
+        rank = int(text)
     except ValueError:
         raise ValueError(
             f"{addr!r} is not a worker address of this cluster; addresses look like 'mpi://2'"
         ) from None
+    if len(_ranks) < 100_000:
+        _ranks[addr] = rank  # type: ignore[index]
+    return rank
