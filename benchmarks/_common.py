@@ -47,6 +47,26 @@ def median(xs: list[float]) -> float:
     return statistics.median(xs)
 
 
+def add_pairwise_tree(dsk: dict, leaves: list, combine: Any, name: str = "sum") -> Any:
+    """Add a pairwise tree reduction of ``leaves`` (keys of ``dsk``) with ``combine``.
+
+    Returns the key of the root. Odd leftovers move up a level unchanged.
+    """
+    layer = list(leaves)
+    depth = 0
+    while len(layer) > 1:
+        depth += 1
+        nxt = []
+        for j in range(0, len(layer) - 1, 2):
+            key = (name, depth, j // 2)
+            dsk[key] = (combine, layer[j], layer[j + 1])
+            nxt.append(key)
+        if len(layer) % 2:
+            nxt.append(layer[-1])
+        layer = nxt
+    return layer[0]
+
+
 def have_dask() -> bool:
     try:
         import dask  # noqa: F401

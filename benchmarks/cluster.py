@@ -68,7 +68,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "src"))
 sys.path.insert(0, str(HERE))
 
-from _common import emit, machine  # noqa: E402
+from _common import add_pairwise_tree, emit, machine  # noqa: E402
 
 SIDES = ["raw-mpi", "mpiflow", "dask-local", "dask-mpi", "mpi4py-futures"]
 MB = 2**20
@@ -112,19 +112,9 @@ def consume(x) -> tuple[int, int]:
 def tree_graph(leaves: int, tag: str) -> tuple[dict, Any]:
     """Pairwise tree reduction over ``leaves`` no-op leaves; returns (dsk, root key)."""
     dsk: dict = {(f"leaf-{tag}", i): (noop, i) for i in range(leaves)}
-    layer: list = [(f"leaf-{tag}", i) for i in range(leaves)]
-    depth = 0
-    while len(layer) > 1:
-        depth += 1
-        nxt = []
-        for j in range(0, len(layer) - 1, 2):
-            key = (f"sum-{tag}", depth, j // 2)
-            dsk[key] = (noop, layer[j], layer[j + 1])
-            nxt.append(key)
-        if len(layer) % 2:
-            nxt.append(layer[-1])
-        layer = nxt
-    return dsk, layer[0]
+    root = add_pairwise_tree(dsk, [(f"leaf-{tag}", i) for i in range(leaves)], noop,
+                             name=f"sum-{tag}")
+    return dsk, root
 
 
 # --------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from operator import add
 
 import numpy as np
 import psutil
-from _common import emit, machine
+from _common import add_pairwise_tree, emit, machine
 
 CHUNK = 1_000_000  # float64 values: 8 MB
 
@@ -34,19 +34,8 @@ def make_chunk(i: int) -> np.ndarray:
 
 def build(chunks: int) -> tuple[dict, object]:
     dsk: dict = {("chunk", i): (make_chunk, i) for i in range(chunks)}
-    layer = [("chunk", i) for i in range(chunks)]
-    depth = 0
-    while len(layer) > 1:
-        depth += 1
-        nxt = []
-        for j in range(0, len(layer) - 1, 2):
-            key = ("sum", depth, j // 2)
-            dsk[key] = (add, layer[j], layer[j + 1])
-            nxt.append(key)
-        if len(layer) % 2:
-            nxt.append(layer[-1])
-        layer = nxt
-    dsk["total"] = (np.sum, layer[0])
+    root = add_pairwise_tree(dsk, [("chunk", i) for i in range(chunks)], add)
+    dsk["total"] = (np.sum, root)
     return dsk, "total"
 
 

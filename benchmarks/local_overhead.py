@@ -25,7 +25,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from _common import emit, have_dask, interleaved, machine, median
+from _common import add_pairwise_tree, emit, have_dask, interleaved, machine, median
 
 
 def noop(*args: Any) -> None:
@@ -39,19 +39,8 @@ def independent_graph(n: int) -> tuple[dict, list]:
 
 def tree_graph(leaves: int) -> tuple[dict, list]:
     dsk: dict = {("leaf", i): (noop, i) for i in range(leaves)}
-    layer = [("leaf", i) for i in range(leaves)]
-    depth = 0
-    while len(layer) > 1:
-        depth += 1
-        nxt = []
-        for j in range(0, len(layer) - 1, 2):
-            key = ("sum", depth, j // 2)
-            dsk[key] = (noop, layer[j], layer[j + 1])
-            nxt.append(key)
-        if len(layer) % 2:
-            nxt.append(layer[-1])
-        layer = nxt
-    return dsk, layer
+    root = add_pairwise_tree(dsk, [("leaf", i) for i in range(leaves)], noop)
+    return dsk, [root]
 
 
 def getters(scheduler: str, num_workers: int | None) -> dict[str, Callable]:

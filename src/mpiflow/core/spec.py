@@ -10,7 +10,7 @@ alias of that key. See ``docs/graph-spec.md``.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from typing import Any
 
 __all__ = [
@@ -23,6 +23,7 @@ __all__ = [
     "literal",
     "quote",
     "quote_argument",
+    "graph_argument",
     "subs",
 ]
 
@@ -236,6 +237,53 @@ def quote_argument(x: Any) -> Any:
     if typ is list or typ is dict or typ is str or typ is bytes or isinstance(x, tuple):
         return (literal(x),)
     return x
+
+
+_PLAIN = frozenset({int, float, bool, complex, type(None)})
+
+
+def graph_argument(x: Any, deps: list, reference: Callable[[Any], Any]) -> Any:
+    """The graph form of a user's argument ``x``, found references collected in ``deps``.
+
+    ``reference(obj)`` returns ``(key, dependency)`` when ``obj`` stands for a
+    value of the graph (a ``Delayed``, a ``Future``), else None. Lists,
+    tuples, sets, dicts, slices and namedtuples holding references become
+    tasks that rebuild them; other data is quoted where the graph format could
+    misread it (:func:`quote_argument`).
+
+    Examples
+    --------
+    >>> ref = lambda o: (o.upper(), o) if isinstance(o, str) and o.startswith('k') else None
+    >>> deps = []
+    >>> graph_argument({'a': ['k1', 2]}, deps, ref), deps
+    ((<class 'dict'>, [[(literal<type=str>,), ['K1', 2]]]), ['k1'])
+    >>> graph_argument([1, 2], [], ref)
+    (literal<type=list>,)
+    """
+    typ = type(x)
+    if typ in _PLAIN:
+        return x
+    found = reference(x)
+    if found is not None:
+        deps.append(found[1])
+        return found[0]
+    n = len(deps)
+    if typ is list or typ is tuple or typ is set or typ is frozenset:
+        items = [graph_argument(i, deps, reference) for i in x]
+        if len(deps) == n:
+            return quote_argument(x)
+        return items if typ is list else (typ, items)
+    if typ is dict:
+        pairs = [[graph_argument(k, deps, reference), graph_argument(v, deps, reference)]
+                 for k, v in x.items()]
+        return quote_argument(x) if len(deps) == n else (dict, pairs)
+    if typ is slice:
+        parts = [graph_argument(i, deps, reference) for i in (x.start, x.stop, x.step)]
+        return x if len(deps) == n else (slice, *parts)
+    if isinstance(x, tuple) and hasattr(x, "_fields"):  # namedtuple
+        items = [graph_argument(i, deps, reference) for i in x]
+        return quote_argument(x) if len(deps) == n else (typ, *items)
+    return quote_argument(x)
 
 
 def subs(task: Any, key: Any, val: Any) -> Any:

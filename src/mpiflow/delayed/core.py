@@ -42,7 +42,7 @@ from functools import partial
 from typing import Any
 
 from mpiflow import config, threaded
-from mpiflow.core.spec import iskey, istask, literal, quote_argument
+from mpiflow.core.spec import graph_argument, iskey, istask, literal, quote_argument
 from mpiflow.core.tokenize import tokenize
 from mpiflow.core.traverse import cull, flatten_keys
 from mpiflow.delayed.graph import (
@@ -62,7 +62,6 @@ _NO_ARG = object()
 # Turning Python objects into graph values
 # --------------------------------------------------------------------------------------
 
-_PLAIN = frozenset({int, float, bool, complex, type(None)})
 
 
 def _is_collection(x: Any) -> bool:
@@ -71,43 +70,19 @@ def _is_collection(x: Any) -> bool:
 
 
 
-def _to_graph(x: Any, deps: list) -> Any:
-    """Return the graph form of argument ``x``; collections found go into ``deps``.
-
-    Lists, tuples, sets, frozensets, dicts, slices and namedtuples holding
-    collections become tasks that rebuild them; anything else is data.
-    """
-    typ = type(x)
-    if typ in _PLAIN:
-        return x
+def _reference(x: Any) -> tuple | None:
+    """``(key, Delayed)`` for a Delayed or another mpiflow collection, else None."""
     if isinstance(x, Delayed):
-        deps.append(x)
-        return x._key
+        return x._key, x
     if _is_collection(x):
         d = _from_collection(x)
-        deps.append(d)
-        return d._key
-    if typ is list or typ is tuple or typ is set or typ is frozenset:
-        n = len(deps)
-        items = [_to_graph(i, deps) for i in x]
-        if len(deps) == n:
-            return quote_argument(x)
-        return items if typ is list else (typ, items)
-    if typ is dict:
-        n = len(deps)
-        items = [[_to_graph(k, deps), _to_graph(v, deps)] for k, v in x.items()]
-        if len(deps) == n:
-            return quote_argument(x)
-        return (dict, items)
-    if typ is slice:
-        n = len(deps)
-        parts = [_to_graph(i, deps) for i in (x.start, x.stop, x.step)]
-        return x if len(deps) == n else (slice, *parts)
-    if isinstance(x, tuple) and hasattr(x, "_fields"):  # namedtuple
-        n = len(deps)
-        items = [_to_graph(i, deps) for i in x]
-        return quote_argument(x) if len(deps) == n else (typ, *items)
-    return quote_argument(x)
+        return d._key, d
+    return None
+
+
+def _to_graph(x: Any, deps: list) -> Any:
+    """Return the graph form of argument ``x``; collections found go into ``deps``."""
+    return graph_argument(x, deps, _reference)
 
 
 def _from_collection(x: Any) -> Delayed:

@@ -20,7 +20,7 @@ from typing import Any
 
 import cloudpickle
 
-from mpiflow.core.spec import quote_argument
+from mpiflow.core.spec import graph_argument
 from mpiflow.distributed.futures import Future
 
 __all__ = ["funcname", "pack_argument", "apply", "pickle_task", "iter_futures", "rebuild",
@@ -41,6 +41,10 @@ def funcname(func: Any) -> str:
 
 
 
+def _future_reference(x: Any) -> tuple | None:
+    return (x.key, x) if isinstance(x, Future) else None
+
+
 def pack_argument(x: Any, deps: list) -> Any:
     """Graph form of a submit argument: futures become keys, containers tasks.
 
@@ -52,23 +56,7 @@ def pack_argument(x: Any, deps: list) -> Any:
     >>> pack_argument(3, [])
     3
     """
-    typ = type(x)
-    if typ is int or typ is float or x is None or typ is bool:
-        return x
-    if isinstance(x, Future):
-        deps.append(x)
-        return x.key
-    if typ in (list, tuple, set, frozenset):
-        n = len(deps)
-        items = [pack_argument(i, deps) for i in x]
-        if len(deps) == n:
-            return quote_argument(x)
-        return items if typ is list else (typ, items)
-    if typ is dict:
-        n = len(deps)
-        items = [[pack_argument(k, deps), pack_argument(v, deps)] for k, v in x.items()]
-        return quote_argument(x) if len(deps) == n else (dict, items)
-    return quote_argument(x)
+    return graph_argument(x, deps, _future_reference)
 
 
 def apply(func: Callable, args: list, kwargs: dict) -> Any:
