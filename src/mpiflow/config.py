@@ -21,8 +21,6 @@ from __future__ import annotations
 import ast
 import os
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 __all__ = ["get", "set", "refresh", "defaults", "env_name"]
@@ -202,18 +200,3 @@ class set:  # noqa: A001 - mirrors dask.config.set
                     _overrides.pop(key, None)
                 else:
                     _overrides[key] = old
-
-
-@contextmanager
-def _temporary_env(**env: str) -> Iterator[None]:
-    """Set environment variables for a block (used by tests)."""
-    old = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
-        yield
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v

@@ -36,8 +36,6 @@ __all__ = ["get_async", "RunState", "add_note", "default_num_workers"]
 #: Seconds of work a batch should hold once task durations are known.
 BATCH_SECONDS = 0.002
 MAX_BATCH = 4096
-#: How often a waiting engine wakes up to check its executor is alive.
-POLL_SECONDS = 1.0
 
 
 class RunState:
@@ -193,7 +191,6 @@ def get_async(
     callbacks: Any = None,
     chunksize: int | None = None,
     stop: threading.Event | None = None,
-    check_alive: Callable | None = None,
     inline: bool = False,
     **kwargs: Any,
 ) -> Any:
@@ -221,8 +218,6 @@ def get_async(
         Fixed batch size instead of the adaptive one.
     stop : threading.Event, optional
         Set on Ctrl-C or error so that queued tasks of running batches are skipped.
-    check_alive : callable, optional
-        Called while waiting; raises if the executor broke.
     inline : bool
         True when ``submit`` runs the batch before it returns (``get_sync``).
 
@@ -250,7 +245,7 @@ def get_async(
         for hook in hooks.start_state:
             hook(run.dsk, run.state)
         run.finish_literals()
-        _drive(run, submit, num_workers, ship_data, prepare_task, chunksize, check_alive, inline)
+        _drive(run, submit, num_workers, ship_data, prepare_task, chunksize, inline)
         errored = False
         return _pack(keys, run.cache)
     except BaseException:
@@ -263,7 +258,7 @@ def get_async(
             hook(run.dsk if run is not None else dsk, state, errored)
 
 
-def _drive(run, submit, num_workers, ship_data, prepare_task, chunksize, check_alive, inline):
+def _drive(run, submit, num_workers, ship_data, prepare_task, chunksize, inline):
     """Submit ready tasks in batches and process results until all are done."""
     dsk = run.dsk
     tasks = dsk
@@ -276,16 +271,11 @@ def _drive(run, submit, num_workers, ship_data, prepare_task, chunksize, check_a
         on_done = results.append
         get_result = results.popleft
     else:
+        # Executors always report, also when they break (a dead worker
+        # process arrives as an error), so a plain blocking get cannot hang.
         results = queue.SimpleQueue()
         on_done = results.put
-
-        def get_result():
-            while True:
-                try:
-                    return results.get(timeout=POLL_SECONDS)
-                except queue.Empty:
-                    if check_alive is not None:
-                        check_alive()
+        get_result = results.get
 
     ready = run.ready
     deps = run.deps
