@@ -29,7 +29,6 @@ from mpiflow.core.spec import quote_argument
 from mpiflow.core.tokenize import tokenize
 from mpiflow.core.traverse import flatten_keys
 from mpiflow.core.validate import validate
-from mpiflow.distributed.comm.core import CommTimeoutError
 from mpiflow.distributed.futures import Future, KeyState
 from mpiflow.distributed.packing import (
     apply,
@@ -99,8 +98,17 @@ class Client:
         self._refs: dict[Any, int] = {}
         self._released: list = []
         self._lock = threading.RLock()
-        self._listener = threading.Thread(target=self._listen, name="mpiflow-client-listener",
-                                          daemon=True)
+        self._handlers = {
+            "key-data": self._on_key_data,
+            "key-in-memory": self._on_key_in_memory,
+            "key-erred": self._on_key_erred,
+            "key-lost": self._on_key_lost,
+            "reply": self.transport.on_reply,
+        }
+        self.transport.listen(self._on_message, self._on_failure)
+        self._flush_wake = threading.Event()
+        self._listener = threading.Thread(target=self._flush_periodically,
+                                          name="mpiflow-client-releases", daemon=True)
         self._listener.start()
         self.transport.send(SCHEDULER_RANK, {"op": "register-client"})
         _default = self
@@ -127,40 +135,41 @@ class Client:
             self._states.pop(key, None)
             self._released.append(key)
 
-    def _flush_releases(self) -> None:
-        """Send the keys whose last future was dropped, as one message."""
+    def _flush_releases(self, then: dict | None = None) -> None:
+        """Send the keys whose last future was dropped, as one message.
+
+        ``then`` (a message for the scheduler) rides in the same batch, after
+        the releases, so the scheduler handles both in one round.
+        """
         with self._lock:
             keys, self._released = self._released, []
+        msg = then
         if keys and self.status == "running":
-            self.transport.send(SCHEDULER_RANK, {"op": "release-keys", "keys": keys})
+            release = {"op": "release-keys", "keys": keys}
+            msg = release if then is None else {"op": "batch", "messages": [release, then]}
+        if msg is not None:
+            self.transport.send(SCHEDULER_RANK, msg)
 
     def _to_scheduler(self, msg: dict) -> None:
         """Send ``msg`` to the scheduler after any pending releases (order matters:
         a key released and then submitted again must be seen in that order)."""
-        self._flush_releases()
-        self.transport.send(SCHEDULER_RANK, msg)
+        self._flush_releases(then=msg)
 
     # -- messages from the cluster -----------------------------------------------
-    def _listen(self) -> None:
-        handlers = {
-            "key-data": self._on_key_data,
-            "key-in-memory": self._on_key_in_memory,
-            "key-erred": self._on_key_erred,
-            "key-lost": self._on_key_lost,
-            "reply": self.transport.on_reply,
-        }
+    def _on_message(self, msg: dict) -> None:
+        """Handle a message from the cluster (runs on the MPI progress thread)."""
+        self._handlers[msg["op"]](msg)
+
+    def _on_failure(self, exc: BaseException) -> None:
+        self.transport.fail_pending(exc)
+
+    def _flush_periodically(self) -> None:
+        """Send releases of dropped futures at least every 50 ms while idle."""
         while self.status == "running":
-            if self._released:
+            self._flush_wake.wait(0.05)
+            self._flush_wake.clear()
+            if self._released and self.status == "running":
                 self._flush_releases()
-            try:
-                msg = self.transport.recv(timeout=0.05)
-            except CommTimeoutError:
-                continue
-            except Exception as exc:  # the endpoint closed under us
-                self.transport.fail_pending(exc)
-                return
-            for sub in msg["messages"] if msg["op"] == "batch" else [msg]:
-                handlers[sub["op"]](sub)
 
     def _on_key_data(self, msg: dict) -> None:
         state = self._states.get(msg["key"])
@@ -530,6 +539,7 @@ class Client:
     def _stop(self) -> None:
         global _default
         self.status = "closed"
+        self._flush_wake.set()
         self._listener.join(timeout=5)
         if _default is self:
             _default = None

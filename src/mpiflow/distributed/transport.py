@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import itertools
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
-from mpiflow.distributed.comm.core import CommTimeoutError
+from mpiflow.distributed.comm.core import CommClosedError, CommTimeoutError
 from mpiflow.distributed.protocol import dumps, loads
 
 __all__ = ["CONTROL", "Transport", "MissingData"]
@@ -66,6 +67,34 @@ class Transport:
     def recv(self, timeout: float) -> dict:
         """The next control message for this rank (any sender)."""
         return loads(self.endpoint.recv(-1, CONTROL, timeout=timeout))
+
+    def listen(self, handler: Callable[[dict], None],
+               on_failure: Callable[[BaseException], None]) -> None:
+        """Hand every control message to ``handler`` on the MPI progress thread.
+
+        Batches are unpacked (each part keeps the sender's ``"from"``). The
+        handler must be quick and must not wait for another message; an
+        exception it raises fails the endpoint. ``on_failure(exc)`` is called
+        once if the endpoint fails. :meth:`recv` gets nothing afterwards.
+        """
+        failed = []
+
+        def on_frames(frames: Any) -> None:
+            if frames is None:
+                if not failed:
+                    failed.append(True)
+                    on_failure(CommClosedError(
+                        f"the MPI endpoint of rank {self.rank} stopped; no more messages"))
+                return
+            msg = loads(frames)
+            if msg["op"] == "batch":
+                for sub in msg["messages"]:
+                    sub["from"] = msg["from"]
+                    handler(sub)
+            else:
+                handler(msg)
+
+        self.endpoint.set_handler(CONTROL, on_frames)
 
     # -- request / reply over the control stream ------------------------------
     def request(self, rank: int, msg: dict) -> Future:

@@ -66,3 +66,15 @@ def test_pingpong_round_trip_with_idle_ranks():
     results = run_mpi(4, "pingpong")
     # Latency is measured by benchmarks/comm_roundtrip.py, never asserted here.
     assert results[1]["round_trips"] == 300, results[1]
+
+
+def test_doorbells_connect_every_rank_of_the_node_and_leave_no_files():
+    results = run_mpi(3, "doorbell")
+    assert [r["peers"] for r in results] == [[1, 2], [0, 2], [0, 1]]
+    assert all(r["leftovers"] == [] for r in results)
+
+
+def test_stream_handler_runs_on_the_progress_thread_in_order():
+    results = run_mpi(3, "handler")
+    assert results[0]["ranks"] == [1, 2]
+    assert results[0]["threads"] == ["mpiflow-mpi-progress-0"]

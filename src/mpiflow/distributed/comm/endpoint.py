@@ -55,6 +55,7 @@ from mpiflow import config
 
 from .backoff import Backoff
 from .core import CommClosedError, CommTimeoutError, resolve_timeout
+from .doorbell import Doorbell
 from .mpi import import_mpi
 
 __all__ = ["MPIEndpoint", "get_endpoint", "HEADER_TAG", "FIRST_DATA_TAG", "StreamKey"]
@@ -154,9 +155,11 @@ class MPIEndpoint:
         # polls; a sending thread that finds it free starts its send itself,
         # saving a hand-off to the progress thread (MPI_THREAD_SERIALIZED).
         self._mpi_lock = threading.Lock()
-        self._wake = threading.Event()
+        self._bell = Doorbell.connect(self.comm, MPI)
         self._lock = threading.Lock()
         self._inboxes: dict[Any, queue.Queue] = {}
+        self._handlers: dict[Any, Any] = {}
+        self._calls: list[tuple[Any, Any]] = []
         self._order: dict[Any, collections.deque[_Incoming]] = {}
         self._accept: queue.Queue = queue.Queue()
         self._sending: list[_Outgoing] = []
@@ -195,10 +198,10 @@ class MPIEndpoint:
             finally:
                 self._mpi_lock.release()
             if not fut.done():
-                self._wake.set()  # the progress thread completes the transfer
+                self._bell.ring_self()  # the progress thread completes the transfer
             return fut
         self._outbox.put(out)
-        self._wake.set()
+        self._bell.ring_self()
         return fut
 
     def send(self, dest: int, key: StreamKey, frames: Sequence[Any],
@@ -256,6 +259,25 @@ class MPIEndpoint:
         """
         self._inbox(key)
 
+    def set_handler(self, key: Any, handler: Any) -> None:
+        """Deliver stream ``key`` by calling ``handler(frames)`` on the progress thread.
+
+        This saves the hand-off to a thread blocked in :meth:`recv` (about
+        50 µs per message on a busy node). The handler runs outside the MPI
+        lock, in arrival order, and must be quick and never wait for another
+        message (it may send). ``handler(None)`` means the endpoint failed.
+        If the handler raises, the endpoint fails as if MPI had. Messages
+        already waiting in the stream's inbox go to the handler first.
+        """
+        with self._mpi_lock:
+            with self._lock:
+                self._handlers[key] = handler
+                box = self._inboxes.pop(key, None)
+            while box is not None and not box.empty():
+                item = box.get()
+                self._calls.append((handler, None if isinstance(item, _Closed) else item))
+        self._bell.ring_self()
+
     def discard_stream(self, key: Any) -> None:
         """Forget a finished one-shot stream of ours without notifying the peer."""
         with self._lock:
@@ -266,7 +288,7 @@ class MPIEndpoint:
         """Tell ``dest`` that stream ``key`` is closed (its recv raises)."""
         if self._error is None and not self._stopping:
             self._outbox.put(_Outgoing(dest, None, [key], Future()))
-            self._wake.set()
+            self._bell.ring_self()
         with self._lock:
             self._inboxes.pop(key, None)
             self._order.pop(key, None)
@@ -276,7 +298,7 @@ class MPIEndpoint:
         if self._thread is None:
             return
         self._stopping = True
-        self._wake.set()
+        self._bell.ring_self()
         self._thread.join(timeout)
         if self._thread.is_alive():
             raise CommTimeoutError(
@@ -284,6 +306,7 @@ class MPIEndpoint:
                 f"{len(self._sending)} send(s) still wait for their receivers."
             )
         self._thread = None  # type: ignore[assignment]
+        self._bell.close()
         atexit.unregister(self.close)
 
     @property
@@ -320,27 +343,42 @@ class MPIEndpoint:
 
     def _run(self) -> None:
         _reduce_timer_slack()
+        # When every peer shares this node, each one rings before we could
+        # find its message by polling: an idle loop then blocks on the bell
+        # instead of spinning, which leaves the GIL and the CPU to the threads
+        # doing the work (spinning cost ~0.2 ms per hand-off on 2 cores).
+        bells_everywhere = len(self._bell.peers) == self.size - 1 and self._bell.can_wait
+        rang = False
         try:
             while True:
                 with self._mpi_lock:
                     active = self._start_sends()
                     active = self._probe_headers() or active
                     active = self._test_transfers() or active
+                    calls, self._calls = self._calls, []
+                for handler, frames in calls:
+                    handler(frames)
+                active = active or bool(calls)
                 if self._stopping and not self._sending and self._outbox.empty():
                     break
                 if active:
                     self._backoff.reset()
-                wait = 0.0 if active else self._backoff.next_wait()
-                if wait and (self._receiving or self._sending_bulk()):
+                if active or self._receiving or self._sending_bulk():
                     # MPI moves a large message only while someone calls into
                     # MPI: keep polling (yielding the GIL) until it has landed.
                     wait = 0.0
+                elif bells_everywhere and not self._sending and not rang:
+                    wait = self._backoff.max_sleep
+                else:
+                    wait = self._backoff.next_wait()
+                rang = False
                 if wait == 0.0:
                     # Spinning: still give up the GIL each turn, or the thread we
                     # just handed a message to waits for the switch interval.
                     time.sleep(0)
-                elif self._wake.wait(wait):
-                    self._wake.clear()
+                elif self._bell.wait(wait):
+                    rang = True  # a peer rang: if its message is not visible yet, poll
+                    self._backoff.reset()
         except BaseException as exc:  # noqa: BLE001 - reported to every waiter
             self._fail(exc)
 
@@ -356,6 +394,11 @@ class MPIEndpoint:
         for box in boxes:
             box.put(_Closed(reason))
         self._accept.put(_Closed(reason))
+        for handler in list(self._handlers.values()):
+            try:
+                handler(None)
+            except Exception:  # noqa: BLE001 - already failing; every waiter is told
+                pass
 
     def _start_sends(self) -> bool:
         started = 0
@@ -373,6 +416,7 @@ class MPIEndpoint:
         if out.key is None:  # close notice: frames[0] is the closed stream's key
             out.requests = [comm.isend((out.frames[0], 0, None, None), dest, HEADER_TAG)]
             self._sending.append(out)
+            self._bell.ring(dest)
             return
         views = [_as_bytes_view(f) for f in out.frames]
         lengths = [v.nbytes for v in views]
@@ -387,6 +431,7 @@ class MPIEndpoint:
             byte = self._MPI.BYTE
             out.requests += [comm.Isend([v, byte], dest, tag) for v in views if v.nbytes]
         self._sending.append(out)
+        self._bell.ring(dest)
 
     def _probe_headers(self) -> bool:
         MPI, comm = self._MPI, self.comm
@@ -444,7 +489,11 @@ class MPIEndpoint:
                 continue
             self.stats["received"] += 1
             self.stats["bytes_received"] += sum(memoryview(f).nbytes for f in frames)
-            self._inbox(key).put(frames)
+            handler = self._handlers.get(key)
+            if handler is not None:
+                self._calls.append((handler, frames))
+            else:
+                self._inbox(key).put(frames)
 
     def _test_transfers(self) -> bool:
         Testall = self._MPI.Request.Testall

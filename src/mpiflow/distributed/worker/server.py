@@ -20,7 +20,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from mpiflow.distributed.comm.core import CommTimeoutError
 from mpiflow.distributed.protocol import pack_exception
 from mpiflow.distributed.roles import SCHEDULER_RANK, address, rank_of
 from mpiflow.distributed.transport import Transport
@@ -99,7 +98,8 @@ class Worker:
         ]
         for t in self._executors:
             t.start()
-        self.running = True
+        self._stopped = threading.Event()
+        self._failure: BaseException | None = None
         self.handlers = {
             "execute": self._on_execute,
             "free-keys": self._on_free_keys,
@@ -108,7 +108,6 @@ class Worker:
             "run": self._on_run,
             "close": self._on_close,
             "reply": transport.on_reply,
-            "batch": self._on_batch,
         }
 
     def info(self) -> dict:
@@ -118,24 +117,30 @@ class Worker:
                 "local_directory": self.local_directory}
 
     def run(self) -> None:
-        """Register with the scheduler and serve until told to close."""
+        """Register with the scheduler and serve until told to close.
+
+        Control messages are handled on the MPI progress thread (each handler
+        only queues or answers, so none waits for another message); this
+        thread just waits for ``close`` or for the endpoint to fail.
+        """
+        self.transport.listen(self._dispatch, self._on_failure)
         self.transport.send(SCHEDULER_RANK, {"op": "register-worker", **self.info()})
-        while self.running:
-            try:
-                msg = self.transport.recv(timeout=1.0)
-            except CommTimeoutError:
-                continue
-            self.handlers[msg["op"]](msg)
+        while not self._stopped.wait(1.0):
+            pass
         for _ in self._executors:
             self._ready.put(None)
         self.pool.shutdown(wait=True, cancel_futures=True)
+        if self._failure is not None:
+            raise self._failure
+
+    def _dispatch(self, msg: dict) -> None:
+        self.handlers[msg["op"]](msg)
+
+    def _on_failure(self, exc: BaseException) -> None:
+        self._failure = exc
+        self._stopped.set()
 
     # -- handlers ---------------------------------------------------------------
-    def _on_batch(self, msg: dict) -> None:
-        for sub in msg["messages"]:
-            sub["from"] = msg["from"]
-            self.handlers[sub["op"]](sub)
-
     def _on_execute(self, msg: dict) -> None:
         self._ready.put(msg)
 
@@ -164,7 +169,7 @@ class Worker:
         self.pool.submit(call)
 
     def _on_close(self, msg: dict) -> None:
-        self.running = False
+        self._stopped.set()
 
     # -- running a task (pool thread) -------------------------------------------
     def _gather_inputs(self, who_has: dict) -> dict:

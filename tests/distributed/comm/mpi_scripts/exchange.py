@@ -118,6 +118,50 @@ def pingpong(ep, connect, listen):
     return {"ok": True}
 
 
+def doorbell(ep, connect, listen):
+    """Every rank of one node can ring every other; the FIFOs are gone already."""
+    import glob
+    import tempfile
+
+    peers = ep._bell.peers
+    assert peers == [r for r in range(ep.size) if r != ep.rank], peers
+    assert ep._bell.can_wait
+    leftovers = glob.glob(f"{tempfile.gettempdir()}/mpiflow-bell-*")
+    return {"peers": peers, "leftovers": leftovers}
+
+
+def handler(ep, connect, listen):
+    """Messages of a stream with a handler go to it, in order, on the progress thread."""
+    key = (-7, 0)
+    if ep.rank == 0:
+        got, done = [], threading.Event()
+
+        def on_frames(frames):
+            if frames is None:
+                return
+            got.append((bytes(frames[0]).decode(), threading.current_thread().name))
+            if len(got) == 20 * (ep.size - 1):
+                done.set()
+
+        ep.open_inbox(key)
+        ep.set_handler(key, on_frames)
+        assert done.wait(30), got
+        threads = {t for _, t in got}
+        per_rank = {}
+        for text, _ in got:
+            r, i = map(int, text.split(":"))
+            per_rank.setdefault(r, []).append(i)
+        assert all(v == list(range(20)) for v in per_rank.values()), per_rank
+        for r in range(1, ep.size):
+            ep.send(r, key, [b"stop"])
+        return {"threads": sorted(threads), "ranks": sorted(per_rank)}
+    ep.open_inbox(key)
+    for i in range(20):
+        ep.send(0, key, [f"{ep.rank}:{i}".encode()])
+    assert ep.recv(0, key, timeout=30) == [b"stop"]
+    return {"ok": True}
+
+
 def main() -> None:
     from mpiflow.distributed.comm import connect, listen
     from mpiflow.distributed.comm.endpoint import get_endpoint
