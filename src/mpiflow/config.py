@@ -33,6 +33,8 @@ defaults: dict[str, Any] = {
     "multiprocessing.context": "spawn",
     "tokenize.ensure-deterministic": False,
     "delayed.pure": False,
+    "array.chunk-size": "128MiB",
+    "array.fuse": True,
 }
 
 _overrides: dict[str, Any] = {}
