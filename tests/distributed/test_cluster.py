@@ -49,3 +49,7 @@ def test_two_ranks_is_a_clear_error():
     assert proc.returncode != 0
     assert proc.stderr.count("needs at least 3 MPI processes") == 1, proc.stderr
     assert "mpiexec -n 4" in proc.stderr
+
+
+def test_arrays_run_unchanged_on_the_cluster():
+    assert check(run_mpiexec(SCRIPTS / "arrays.py", 4)).strip().endswith("OK")
