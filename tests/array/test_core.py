@@ -416,6 +416,12 @@ def test_optimize_culls_keys_of_partly_needed_layers():
     dsk, _ = mpiflow.base.collections_to_graph([w])
     assert not any(k[0].startswith("mul-") for k in dsk)
     assert len(dsk) == 3 * 100  # row 0 of x, its concatenation aliases, the slices
+    # a part of a reduction reads the blocks it sums, and its tree
+    r = (x + 1).sum(axis=0)[:5]
+    dsk, _ = mpiflow.base.collections_to_graph([r])
+    assert {k[2] for k in dsk if k[0] == x.name} == {0}  # column 0 of 100 x 100 blocks
+    assert sum(1 for k in dsk if k[0] == x.name) == 100
+    assert_eq(r, (a + 1).sum(axis=0)[:5])
     # the whole array keeps every key
     assert len(mpiflow.base.collections_to_graph([(x + 1).sum(axis=0)])[0]) > 10_000
 

@@ -196,8 +196,13 @@ class BlockwiseLayer(Mapping):
         {('y', 2): (<built-in function abs>, ('x', 2))}
         """
         plan = self._plan()
-        task = self._task
-        return {k: task(k[1:], plan) for k in keys}
+        out = {}
+        for k in keys:
+            coord = self._coord(k)
+            if coord is None:
+                raise KeyError(k)
+            out[k] = self._task(coord, plan)
+        return out
 
     def materialize(self) -> dict:
         """All tasks as a new dict, not cached (what the optimizer uses).
@@ -272,7 +277,14 @@ class WholeInputLayer(dict):
     (<built-in function sum>, [('x', 0), ('x', 1)])
     """
 
-    __slots__ = ()
+    __slots__ = ("outputs",)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.outputs: int | None = None  # the optimizer counts the output blocks once
+
+    def __reduce__(self):
+        return (type(self), (dict(self),))
 
 
 class _Placeholder:

@@ -38,12 +38,27 @@ from mpiflow.core.traverse import cull
 __all__ = ["optimize", "needed_keys", "fuse_blockwise", "fuse_into_readers"]
 
 
-def _key_layer(key: Any, layers: Mapping) -> Any:
-    if type(key) is tuple and key and isinstance(key[0], str) and key[0] in layers:
-        return key[0]
-    if isinstance(key, str) and key in layers:
-        return key
-    return None
+def _group_keys(dsk: LayeredGraph, keys: list) -> dict | None:
+    """``{layer name: set of keys}`` for the output keys; None if a key's layer is not found."""
+    layers = dsk.layers
+    heads: dict = {}
+    for k in keys:  # the hot loop of a whole-array compute: keep it tight
+        head = k[0] if type(k) is tuple and k else k
+        ks = heads.get(head)
+        if ks is None:
+            ks = heads[head] = []
+        ks.append(k)
+    wanted: dict = {}
+    for head, ks in heads.items():
+        if isinstance(head, str) and head in layers:
+            wanted[head] = set(ks)  # a key not in its layer raises KeyError in needed_keys
+            continue
+        for k in ks:  # keys not named after their layer (a reduction's partial keys)
+            try:
+                wanted.setdefault(dsk.layer_of(k), set()).add(k)
+            except KeyError:
+                return None
+    return wanted
 
 
 def optimize(dsk: Mapping, keys: list, fuse: bool | None = None, **kwargs: Any) -> dict:
@@ -76,22 +91,16 @@ def optimize(dsk: Mapping, keys: list, fuse: bool | None = None, **kwargs: Any) 
         fuse = config.get("array.fuse", True)
     if not isinstance(dsk, LayeredGraph):
         return cull(dsk, keys)[0]
-    wanted: dict = {}
-    for k in keys:
-        n = _key_layer(k, dsk.layers)
-        if n is None:
-            try:
-                n = dsk.layer_of(k)
-            except KeyError:
-                return cull(dsk.to_dict(), keys)[0]  # raises MissingKeyError with hints
-        ks = wanted.get(n)
-        if ks is None:
-            ks = wanted[n] = []
-        ks.append(k)
+    wanted = _group_keys(dsk, keys)
+    if wanted is None:
+        return cull(dsk.to_dict(), keys)[0]  # raises MissingKeyError with hints
     g = dsk.cull_layers(wanted)
     if fuse:
         g = fuse_blockwise(g, set(wanted))
-    need = needed_keys(g, wanted)
+    try:
+        need = needed_keys(g, wanted)
+    except KeyError:  # a requested key is not in the graph
+        return cull(dsk.to_dict(), keys)[0]  # raises MissingKeyError with hints
     if fuse:
         return fuse_into_readers(g, set(wanted), need)
     flat: dict = {}
@@ -138,16 +147,18 @@ class _KeyIndex:
         return self.layer(key) is not None
 
 
-def _output_count(name: Any, layer: Mapping) -> int:
-    """How many keys of ``layer`` are named after it (its output blocks)."""
-    n = 0
-    for k in layer:
-        if type(k) is tuple:
-            if k and k[0] == name:
+def _output_count(name: Any, layer: WholeInputLayer) -> int:
+    """How many keys of ``layer`` are named after it (its output blocks; counted once)."""
+    if layer.outputs is None:
+        n = 0
+        for k in layer:
+            if type(k) is tuple:
+                if k and k[0] == name:
+                    n += 1
+            elif k == name:
                 n += 1
-        elif k == name:
-            n += 1
-    return n
+        layer.outputs = n
+    return layer.outputs
 
 
 def _reads_whole_inputs(layer: Any, deps: frozenset) -> bool:
@@ -194,7 +205,7 @@ def needed_keys(g: LayeredGraph, wanted: Mapping) -> dict:
     """
     layers, deps = g.layers, g.dependencies
     index = _KeyIndex(layers)
-    need: dict = {name: set(ks) for name, ks in wanted.items()}
+    need: dict = {name: set(ks) for name, ks in wanted.items()}  # (copies: _walk adds to them)
     for name in reversed(_toposort(layers, deps)):
         want = need.get(name)
         if want is None:
@@ -228,7 +239,7 @@ def _walk(name: Any, layer: Mapping, want: Any, need: dict, index: _KeyIndex) ->
     found: set = set()
     while todo:
         k = todo.pop()
-        _deps_of(tasks[k] if tasks is not None else layer[k], index, found)
+        _deps_of(tasks[k] if tasks is not None and k in tasks else layer[k], index, found)
         for ref in found:
             where = index.layer(ref)
             if where == name:

@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import functools
 import itertools
-import math
 import numbers
 import warnings
 from collections.abc import Callable, Sequence
@@ -200,6 +199,11 @@ def sum_block(block: np.ndarray, axes: tuple, dtype: Any = None) -> np.ndarray:
     NumPy sums over a leading axis one short row at a time; for C-contiguous
     float blocks whose kept part is small, ``einsum`` does the same additions
     (same order, same rounding) several times faster.
+
+    Examples
+    --------
+    >>> sum_block(np.arange(6.0).reshape(3, 2), (0,))
+    array([[6., 9.]])
     """
     k = len(axes)
     if (
@@ -310,7 +314,7 @@ def _at(keys: Any, idx: tuple) -> Any:
     return keys
 
 
-def reduced_chunks(chunks: Sequence, axes: Sequence[int], keepdims: bool, size: Any = 1):
+def reduced_chunks(chunks: Sequence, axes: Sequence[int], keepdims: bool, size: Any = 1) -> tuple:
     """Chunks of the result: reduced axes become ``(size,)`` or disappear.
 
     Examples
@@ -437,7 +441,15 @@ def probe_dtype(func: Callable, in_dtype: Any, /, *args: Any, **kwargs: Any) -> 
 
 
 def check_out(out: Any, what: str) -> None:
-    """Raise if ``out=`` is given: results are new lazy arrays."""
+    """Raise if ``out=`` is given: results are new lazy arrays.
+
+    Examples
+    --------
+    >>> check_out(None, "sum")  # nothing happens
+    >>> check_out(np.empty(1), "sum")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    NotImplementedError: sum(..., out=...) is not supported: ...
+    """
     if out is not None:
         raise NotImplementedError(
             f"{what}(..., out=...) is not supported: mpiflow arrays are immutable; "
@@ -446,14 +458,17 @@ def check_out(out: Any, what: str) -> None:
 
 
 def known_offsets(x: Any, what: str) -> list:
-    """Cumulative block offsets per axis; raises if a chunk size is unknown."""
-    from mpiflow.array.chunks import cumdims
+    """Cumulative block offsets per axis; raises if a chunk size is unknown.
 
-    if any(math.isnan(c) for cs in x.chunks for c in cs):
-        raise ValueError(
-            f"{what} needs the chunk sizes of the array, which are unknown (NaN); "
-            "call x.compute_chunk_sizes() first"
-        )
+    Examples
+    --------
+    >>> import mpiflow.array as da
+    >>> known_offsets(da.from_array(np.arange(5), chunks=2), "trace")
+    [[0, 2, 4, 5]]
+    """
+    from mpiflow.array.chunks import cumdims, require_known_chunks
+
+    require_known_chunks(x, what)
     return cumdims(x.chunks)
 
 
