@@ -46,6 +46,8 @@ class SchedulerServer:
         self.started = time.time()
         self._outgoing: dict[int, list] = defaultdict(list)
         self._shutdown_requests: list[dict] = []
+        # key -> client ranks its worker pushed the value to, for this round
+        self._pushed: dict = {}
         self.handlers = {
             "register-worker": self._on_register_worker,
             "register-client": lambda msg: [],
@@ -82,6 +84,7 @@ class SchedulerServer:
     def _apply(self, events: list) -> None:
         if events:
             self._route(self.state.handle(*events))
+        self._pushed.clear()
 
     def _dispatch(self, msg: dict, events: list) -> list:
         """Turn ``msg`` into events; queries first apply the events before them."""
@@ -127,6 +130,8 @@ class SchedulerServer:
             elif isinstance(i, ins.FreeKeys):
                 self._post(rank_of(i.worker), {"op": "free-keys", "keys": list(i.keys)})
             elif isinstance(i, ins.KeyInMemory):
+                if rank_of(i.client) in self._pushed.get(i.key, ()):
+                    continue  # the worker already sent the value and its location
                 self._post(rank_of(i.client), {"op": "key-in-memory", "key": i.key,
                                                 "nbytes": i.nbytes, "who_has": list(i.who_has)})
             elif isinstance(i, ins.KeyErred):
@@ -152,6 +157,8 @@ class SchedulerServer:
                                   stimulus_id=msg.get("stimulus_id", "update-graph"))]
 
     def _on_task_finished(self, msg: dict) -> list:
+        if msg.get("pushed_to"):
+            self._pushed[msg["key"]] = msg["pushed_to"]
         return [ev.TaskFinished(address(msg["from"]), msg["key"], msg["nbytes"],
                                 msg["duration"], stimulus_id=f"finished-{msg['key']}")]
 

@@ -229,16 +229,18 @@ class Worker:
         duration = time.perf_counter() - start
         self.data[key] = result
         nbytes = sizeof(result)
-        if report_to and nbytes <= PUSH_BYTES:
-            self._push(key, result, nbytes, report_to)
-        return {"op": "task-finished", "key": key, "nbytes": nbytes, "duration": duration}
+        report = {"op": "task-finished", "key": key, "nbytes": nbytes, "duration": duration}
+        if report_to and nbytes <= PUSH_BYTES and self._push(key, result, nbytes, report_to):
+            report["pushed_to"] = report_to  # the scheduler need not tell them again
+        return report
 
-    def _push(self, key: Any, value: Any, nbytes: int, clients: list) -> None:
+    def _push(self, key: Any, value: Any, nbytes: int, clients: list) -> bool:
         """Send a small result straight to the clients waiting for it.
 
-        This saves the client a round trip to fetch it; the scheduler still
-        only learns that the key is in memory here. Values that do not
-        pickle stay here, and the client's fetch reports why.
+        This saves the client a round trip to fetch it, and the scheduler's
+        "key in memory" message: the push carries the value and where it is
+        held. Values that do not pickle stay here (returns False), and the
+        client's fetch reports why.
         """
         msg = {"op": "key-data", "key": key, "value": value, "nbytes": nbytes,
                "worker": address(self.transport.rank)}
@@ -246,4 +248,5 @@ class Worker:
             try:
                 self.transport.send(rank, dict(msg))
             except Exception:  # noqa: BLE001 - unpicklable: fetched (and explained) later
-                return
+                return False
+        return True
