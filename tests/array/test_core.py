@@ -86,7 +86,7 @@ def test_dtype_required():
 def test_repr_and_html(x):
     assert repr(x) == (
         "mpiflow.array<array, shape=(4, 6), dtype=float64, chunksize=(3, 4), "
-        "chunktype=numpy.ndarray>"
+        "npartitions=4, nbytes=192 B, chunktype=numpy.ndarray>"
     )
     assert repr(x + 1).startswith("mpiflow.array<add, ")
     page = x._repr_html_()

@@ -9,8 +9,9 @@ Examples
 --------
 >>> import numpy as np
 >>> x = from_array(np.arange(12).reshape(3, 4), chunks=2)
->>> x
-mpiflow.array<array, shape=(3, 4), dtype=int64, chunksize=(2, 2), chunktype=numpy.ndarray>
+>>> x  # doctest: +NORMALIZE_WHITESPACE
+mpiflow.array<array, shape=(3, 4), dtype=int64, chunksize=(2, 2), npartitions=4,
+    nbytes=96 B, chunktype=numpy.ndarray>
 >>> (x + 1).compute(scheduler='sync')
 array([[ 1,  2,  3,  4],
        [ 5,  6,  7,  8],

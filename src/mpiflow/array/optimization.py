@@ -11,6 +11,14 @@
    every block is needed is kept whole without reading its tasks, a partly
    needed one keeps only the keys its readers ask for. Then the layers are
    made into one dict, making only the needed tasks.
+4. While flattening (:func:`fuse_into_readers`), a block of a blockwise
+   layer or of a source layer (one reading no other layer: ``ones``,
+   ``arange``, ``random``...) that exactly one task reads is made inside
+   that task. ``(x + 1).sum()`` of a random ``x`` is then one task per
+   block, which draws, adds and sums, so no random block waits in memory for
+   its reader. A block read by several tasks (``x + x.T``) stays a key and is
+   made once. Fusing never changes a value: the fused task calls the same
+   functions with the same arguments.
 
 Examples
 --------
@@ -19,7 +27,7 @@ Examples
 >>> x = from_array(np.arange(4), chunks=2)
 >>> y = (x + 1) * 2
 >>> dsk = optimize(y.graph, [(y.name, 0), (y.name, 1)])
->>> len(dsk)  # two source blocks, two fused tasks
+>>> len(dsk)  # two source blocks (data, not tasks: kept), two fused tasks
 4
 """
 
@@ -285,11 +293,15 @@ def _refs(task: Any, keys: Mapping, out: list) -> None:
 
 
 def fuse_into_readers(g: LayeredGraph, keep: set, need: Mapping | None = None) -> dict:
-    """Flatten ``g``, substituting each block of a blockwise layer into the one task reading it.
+    """Flatten ``g``, substituting each block read by only one task into that task.
 
-    Applies to blockwise layers (not in ``keep``) read only by one other,
-    non-blockwise layer (a reduction's first step, a slice...): a block used
-    once by one task is made inside that task, so it never waits in memory.
+    Applies to the layers (not in ``keep``) read by only one other layer
+    that are either blockwise, or sources: layers reading no other layer
+    (``ones``, ``arange``, ``random``...), whose tasks refer to no key. A
+    block used once by one task is made inside that task (a reduction's
+    first step, a slice, an elementwise step...), so it never waits in
+    memory. A block read by several tasks, or twice by one, stays a key, so
+    it is still made once; so does a source value that is data, not a task.
     Cost: one walk over the reading layer's tasks.
 
     Parameters
@@ -310,15 +322,32 @@ def fuse_into_readers(g: LayeredGraph, keep: set, need: Mapping | None = None) -
     >>> dsk = fuse_into_readers(y.graph, {y.name})
     >>> dsk[(y.name, 0)][0]
     <built-in function add>
+
+    A source block read by one task is made inside it:
+
+    >>> from mpiflow.array.creation import ones
+    >>> o = ones(4, chunks=2)
+    >>> z = o.blocks[1]
+    >>> dsk = fuse_into_readers(z.graph, {z.name})
+    >>> dsk[(z.name, 0)][0].__name__  # the reader (an alias) became the task
+    '_constant_block'
+    >>> (o.name, 1) in dsk, (o.name, 0) in dsk  # block 0 is read by nobody: left as it is
+    (False, True)
     """
     if need is None:
         need = dict.fromkeys(g.layers, _ALL)
     dependents = _dependents(g)
-    inner: dict = {}  # blockwise layer -> the one layer reading it
+    inner: dict = {}  # blockwise or source layer -> the one layer reading it
+    sources: set = set()  # inner layers that read no other layer
     for name, layer in g.layers.items():
         readers = dependents[name]
-        if name not in keep and isinstance(layer, BlockwiseLayer) and len(readers) == 1:
+        if name in keep or len(readers) != 1:
+            continue
+        if isinstance(layer, BlockwiseLayer):
             inner[name] = next(iter(readers))
+        elif not g.dependencies[name]:
+            inner[name] = next(iter(readers))
+            sources.add(name)
     flat: dict = {}
     tasks: dict = {}  # current tasks of the inner layers (their readers may edit them)
     for name, layer in g.layers.items():
@@ -333,6 +362,8 @@ def fuse_into_readers(g: LayeredGraph, keep: set, need: Mapping | None = None) -
         if b not in tasks:
             continue
         blocks = tasks.pop(b)
+        if b in sources:
+            blocks = _self_contained(blocks, flat)
         reader = inner[b]
         target = tasks[reader] if reader in tasks else flat
         rlayer = g.layers[reader]
@@ -362,6 +393,24 @@ def fuse_into_readers(g: LayeredGraph, keep: set, need: Mapping | None = None) -
 
 
 _MANY = object()
+
+
+def _self_contained(blocks: dict, flat: dict) -> dict:
+    """The tasks of a source layer that refer to no key; the other values go to ``flat``.
+
+    A source's task that reads another key of its layer (``from_array``'s
+    shared source key) or a value that is data, not a task, stays a key.
+    """
+    out: dict = {}
+    for k, task in blocks.items():
+        found: list = []
+        if type(task) is tuple and task and callable(task[0]):
+            _refs(task, blocks, found)
+            if not found:
+                out[k] = task
+                continue
+        flat[k] = task
+    return out
 
 
 def _dependents(g: LayeredGraph) -> dict:

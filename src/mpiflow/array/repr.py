@@ -7,8 +7,9 @@ Examples
 >>> import numpy as np
 >>> from mpiflow.array.core import from_array
 >>> x = from_array(np.zeros((4, 6)), chunks=(2, 3), name='x')
->>> array_repr(x)
-'mpiflow.array<x, shape=(4, 6), dtype=float64, chunksize=(2, 3), chunktype=numpy.ndarray>'
+>>> print(array_repr(x))  # doctest: +NORMALIZE_WHITESPACE
+mpiflow.array<x, shape=(4, 6), dtype=float64, chunksize=(2, 3),
+    npartitions=4, nbytes=192 B, chunktype=numpy.ndarray>
 >>> x.blocks[1, 0].chunks
 ((2,), (3,))
 """
@@ -58,18 +59,20 @@ def _prefix(name: str) -> str:
 
 
 def array_repr(x: Any) -> str:
-    """One-line summary: operation, shape, dtype, largest block, block type.
+    """One-line summary: operation, shape, dtype, largest block, blocks, bytes, block type.
 
     Examples
     --------
     >>> import numpy as np
     >>> from mpiflow.array.core import from_array
-    >>> array_repr(from_array(np.arange(3), chunks=2) + 1)
-    'mpiflow.array<add, shape=(3,), dtype=int64, chunksize=(2,), chunktype=numpy.ndarray>'
+    >>> print(array_repr(from_array(np.arange(3), chunks=2) + 1))  # doctest: +NORMALIZE_WHITESPACE
+    mpiflow.array<add, shape=(3,), dtype=int64, chunksize=(2,), npartitions=2,
+        nbytes=24 B, chunktype=numpy.ndarray>
     """
     return (
         f"mpiflow.array<{_prefix(x.name)}, shape={x.shape}, dtype={x.dtype}, "
-        f"chunksize={x.chunksize}, chunktype=numpy.ndarray>"
+        f"chunksize={x.chunksize}, npartitions={x.npartitions}, "
+        f"nbytes={format_bytes(x.nbytes)}, chunktype=numpy.ndarray>"
     )
 
 

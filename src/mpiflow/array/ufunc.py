@@ -15,8 +15,9 @@ Examples
 >>> x = da.from_array(np.array([0.0, 1.0]), chunks=1)
 >>> da.exp(x).compute(scheduler='sync')
 array([1.        , 2.71828183])
->>> np.sin(x)
-mpiflow.array<sin, shape=(2,), dtype=float64, chunksize=(1,), chunktype=numpy.ndarray>
+>>> np.sin(x)  # doctest: +NORMALIZE_WHITESPACE
+mpiflow.array<sin, shape=(2,), dtype=float64, chunksize=(1,), npartitions=2,
+    nbytes=16 B, chunktype=numpy.ndarray>
 """
 
 from __future__ import annotations
