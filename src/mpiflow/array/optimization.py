@@ -396,20 +396,23 @@ _MANY = object()
 
 
 def _self_contained(blocks: dict, flat: dict) -> dict:
-    """The tasks of a source layer that refer to no key; the other values go to ``flat``.
+    """The tasks of a source layer that may be made inside a reader; the rest go to ``flat``.
 
-    A source's task that reads another key of its layer (``from_array``'s
-    shared source key) or a value that is data, not a task, stays a key.
+    A value that is data, not a task, stays a key, and so does a block that
+    another task of its layer reads (a source's own chain): it must still be
+    there for that task. A task that reads a key of its layer may be fused,
+    as that key stays.
     """
+    found: list = []
+    for task in blocks.values():
+        _refs(task, blocks, found)
+    read = set(found)
     out: dict = {}
     for k, task in blocks.items():
-        found: list = []
-        if type(task) is tuple and task and callable(task[0]):
-            _refs(task, blocks, found)
-            if not found:
-                out[k] = task
-                continue
-        flat[k] = task
+        if k not in read and type(task) is tuple and task and callable(task[0]):
+            out[k] = task
+        else:
+            flat[k] = task
     return out
 
 
