@@ -31,6 +31,7 @@ from mpiflow.core.traverse import flatten_keys
 from mpiflow.core.validate import validate
 from mpiflow.distributed.futures import Future, KeyState
 from mpiflow.distributed.packing import (
+    FunctionCache,
     apply,
     funcname,
     iter_futures,
@@ -97,6 +98,7 @@ class Client:
         self._states: dict[Any, KeyState] = {}
         self._refs: dict[Any, int] = {}
         self._released: list = []
+        self._function_cache = FunctionCache()
         self._lock = threading.RLock()
         self._handlers = {
             "key-data": self._on_key_data,
@@ -206,7 +208,7 @@ class Client:
     # -- submitting ---------------------------------------------------------------
     def _submit_graph(self, dsk: dict, wanted: list, extra_deps: dict | None = None, *,
                       priority: int = 0, workers: Any = None, allow_other_workers: bool = False,
-                      retries: int = 0) -> None:
+                      retries: int = 0, functions: dict | None = None) -> None:
         """Validate, order, pickle and send a graph.
 
         ``extra_deps`` maps keys to keys already on the cluster (futures) that
@@ -232,7 +234,7 @@ class Client:
             given = [workers] if isinstance(workers, (str, int)) else list(workers)
             names = tuple(address(rank_of(w)) for w in given)
         tasks = {}
-        functions: dict = {}
+        functions = functions or {}  # id(function) -> pickled, shared by the graph's tasks
         for key in graph_deps:
             tasks[key] = {"deps": tuple(deps[key]), "priority": (priority, prio[key]),
                           "workers": names, "allow_other_workers": allow_other_workers,
@@ -263,17 +265,20 @@ class Client:
         """
         if not callable(func):
             raise TypeError(f"submit() needs a callable first, got {type(func).__name__}")
+        ftoken = self._function_cache.token(func)
         if key is None:
-            token = tokenize(func, args, kwargs) if pure else uuid.uuid4().hex
+            token = tokenize(ftoken or func, args, kwargs) if pure else uuid.uuid4().hex
             key = f"{funcname(func)}-{token}"
         with self._lock:
             state = self._states.get(key)
             if state is not None and state.status in ("pending", "finished"):
                 return Future(key, self, state)
         task, deps = self._call_task(func, args, kwargs)
+        blob = self._function_cache.blob(func, ftoken)
         self._submit_graph({key: task}, [key], {key: [f.key for f in deps]},
                            priority=priority, workers=workers,
-                           allow_other_workers=allow_other_workers, retries=retries)
+                           allow_other_workers=allow_other_workers, retries=retries,
+                           functions={id(func): blob} if blob is not None else None)
         return Future(key, self)
 
     def map(self, func: Callable, *iterables: Iterable, key: Any = None, workers: Any = None,
@@ -300,8 +305,10 @@ class Client:
                 if deps:
                     extra[k] = [f.key for f in deps]
         if todo:
+            blob = self._function_cache.blob(func, self._function_cache.token(func))
             self._submit_graph(todo, list(todo), extra, priority=priority, workers=workers,
-                               allow_other_workers=allow_other_workers, retries=retries)
+                               allow_other_workers=allow_other_workers, retries=retries,
+                               functions={id(func): blob} if blob is not None else None)
         return [Future(k, self) for k in keys]
 
     # -- results --------------------------------------------------------------------

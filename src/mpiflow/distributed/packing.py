@@ -15,16 +15,18 @@ Examples
 from __future__ import annotations
 
 import pickle
+import weakref
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import cloudpickle
 
 from mpiflow.core.spec import graph_argument
+from mpiflow.core.tokenize import tokenize
 from mpiflow.distributed.futures import Future
 
-__all__ = ["funcname", "pack_argument", "apply", "pickle_task", "iter_futures", "rebuild",
-           "nest"]
+__all__ = ["funcname", "pack_argument", "apply", "pickle_task", "FunctionCache",
+           "iter_futures", "rebuild", "nest"]
 
 
 def funcname(func: Any) -> str:
@@ -91,6 +93,60 @@ def pickle_task(key: Any, task: Any, functions: dict) -> tuple:
             "Its function and arguments are pickled with cloudpickle; remove open files, "
             "locks, sockets or generators from them. Nothing was submitted."
         ) from err
+
+
+class FunctionCache:
+    """Pickled functions, reused across submits while the function is unchanged.
+
+    A function defined in a script or notebook is pickled by value, which
+    costs more than the rest of a ``submit``. Entries are keyed by the
+    function object (weakly: they go when it does) and checked against its
+    :func:`~mpiflow.core.tokenize.tokenize` token, which covers its code,
+    closure, defaults and the globals it reads, so a function whose globals
+    changed is pickled again and never sent stale.
+
+    Examples
+    --------
+    >>> cache = FunctionCache()
+    >>> def double(x):
+    ...     return 2 * x
+    >>> token = cache.token(double)
+    >>> cache.blob(double, token) is cache.blob(double, token)
+    True
+    """
+
+    MAX_BLOB = 100_000  # larger functions (big closures) are not kept
+
+    def __init__(self) -> None:
+        self._blobs: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    def token(self, func: Callable) -> str | None:
+        """The function's content token, or None if it has none."""
+        try:
+            return tokenize(func)
+        except Exception:  # noqa: BLE001 - no token: no caching, pickled each time
+            return None
+
+    def blob(self, func: Callable, token: str | None) -> bytes | None:
+        """The pickled function (cached while ``token`` matches), or None if it
+        does not pickle (the caller's error path explains why)."""
+        if token is not None:
+            try:
+                hit = self._blobs.get(func)
+            except TypeError:  # not weak-referenceable
+                hit = None
+            if hit is not None and hit[0] == token:
+                return hit[1]
+        try:
+            blob = cloudpickle.dumps(func, protocol=5)
+        except Exception:  # noqa: BLE001 - pickle_task raises with the task's name
+            return None
+        if token is not None and len(blob) <= self.MAX_BLOB:
+            try:
+                self._blobs[func] = (token, blob)
+            except TypeError:
+                pass
+        return blob
 
 
 def iter_futures(obj: Any) -> Iterable[Future]:

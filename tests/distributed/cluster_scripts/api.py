@@ -112,6 +112,18 @@ while time.time() < deadline and any(key in ks for ks in client.has_what().value
     time.sleep(0.05)
 assert not any(key in ks for ks in client.has_what().values()), "data was not released"
 
+# a script's function is sent with the globals it reads: a changed global is never stale
+FACTOR = 2
+
+
+def times(x):
+    return FACTOR * x
+
+
+assert client.submit(times, 3).result() == 6
+FACTOR = 5
+assert client.submit(times, 3).result() == 15
+
 print(repr(client))
 print("OK")
 client.shutdown()
