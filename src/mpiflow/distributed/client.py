@@ -228,7 +228,10 @@ class Client:
             deps[key] = set(deps[key]) | {k for k in extra}
         graph_deps = {k: {d for d in ds if d in dsk and d not in on_cluster}
                       for k, ds in deps.items() if k not in on_cluster}
-        prio = order({k: dsk[k] for k in graph_deps}, graph_deps)
+        if len(graph_deps) == 1:  # a lone submit: nothing to order
+            prio = dict.fromkeys(graph_deps, 0)
+        else:
+            prio = order({k: dsk[k] for k in graph_deps}, graph_deps)
         names = None
         if workers is not None:
             given = [workers] if isinstance(workers, (str, int)) else list(workers)
