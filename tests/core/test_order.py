@@ -9,7 +9,7 @@ from hypothesis import given
 from strategies import random_dags
 
 from mpiflow.core.errors import CycleError
-from mpiflow.core.order import order
+from mpiflow.core.order import SHARED_LIMIT, order
 from mpiflow.core.spec import get_all_dependencies, reverse_dict
 
 
@@ -219,3 +219,89 @@ def test_breadth_first_priorities_would_hold_much_more():
     breadth_first = {k: i for i, k in enumerate(dsk)}
     assert simulate(dsk, breadth_first, 2) > 1000
     assert simulate(dsk, order(dsk), 2) < 64
+
+
+# --- shared inputs ----------------------------------------------------------------
+
+
+def x_plus_transpose(n):
+    """Blocks of ``(x + x.T).sum()`` on an ``n`` x ``n`` grid; returns (dsk, root)."""
+    dsk = {("x", i, j): (inc, i * n + j) for i in range(n) for j in range(n)}
+    dsk.update({("s", i, j): (add, ("x", i, j), ("x", j, i)) for i in range(n) for j in range(n)})
+    level = [("s", i, j) for i in range(n) for j in range(n)]
+    depth = 0
+    while len(level) > 1:
+        depth += 1
+        nxt = [("sum", depth, j) for j in range(len(level) // 2)]
+        dsk.update({key: (add, level[2 * j], level[2 * j + 1]) for j, key in enumerate(nxt)})
+        level = nxt + level[len(level) - len(level) % 2 :]
+    return dsk, level[0]
+
+
+def most_live_leaves(dsk, priority):
+    """Run ``dsk`` one task at a time in ``priority`` order; the most leaves held at once.
+
+    A leaf (a key without dependencies) is held from when it runs until its
+    last dependent has run.
+    """
+    deps = get_all_dependencies(dsk)
+    dependents = reverse_dict(deps)
+    unreleased = {k: len(v) for k, v in dependents.items()}
+    live = most = 0
+    for k in sorted(dsk, key=priority.__getitem__):
+        if not deps[k]:
+            live += 1
+        for d in deps[k]:
+            unreleased[d] -= 1
+            if unreleased[d] == 0 and not deps[d]:
+                live -= 1
+        most = max(most, live)
+    return most
+
+
+def test_x_plus_transpose_graph_shape():
+    dsk, root = x_plus_transpose(3)
+    deps = get_all_dependencies(dsk)
+    assert deps[("s", 0, 1)] == {("x", 0, 1), ("x", 1, 0)}
+    assert [k for k in dsk if not reverse_dict(deps)[k]] == [root]
+
+
+def test_x_plus_transpose_uses_both_blocks_before_new_ones():
+    # s(i, j) and s(j, i) need the same two blocks: once both exist, the
+    # second sum runs before any new block is made
+    dsk, _ = x_plus_transpose(10)
+    o = order(dsk)
+    for i in range(10):
+        for j in range(i + 1, 10):
+            first, second = sorted([("s", i, j), ("s", j, i)], key=o.get)
+            assert o[second] == o[first] + 1
+    assert most_live_leaves(dsk, o) <= 2
+
+
+def test_x_plus_transpose_holds_few_blocks():
+    # depth first alone does the upper triangle first and holds the lower
+    # one's blocks of x until it gets there: about n * (n - 1) / 2
+    dsk, _ = x_plus_transpose(30)
+    assert most_live_leaves(dsk, order(dsk)) <= 2
+
+
+def test_ready_dependents_of_a_shared_input_come_next():
+    # 'a' feeds five sums; each sum is numbered as soon as its inputs are
+    dsk = {"a": 1, **{f"b{i}": i for i in range(5)}}
+    dsk.update({f"s{i}": (add, "a", f"b{i}") for i in range(5)})
+    dsk["total"] = (sum, [f"s{i}" for i in range(5)])
+    o = order(dsk)
+    seq = sorted(dsk, key=o.get)
+    assert seq == ["a", "b0", "s0", "b1", "s1", "b2", "s2", "b3", "s3", "b4", "s4", "total"]
+
+
+def test_a_wide_shared_input_is_not_scanned():
+    # 'a' has more dependents than SHARED_LIMIT: plain depth-first order
+    n = SHARED_LIMIT + 1
+    dsk = {"a": 1, **{f"b{i}": i for i in range(n)}}
+    dsk.update({f"s{i}": (add, "a", f"b{i}") for i in range(n)})
+    dsk.update({f"t{i}": (add, "b0", f"s{i}") for i in range(n)})
+    o = order(dsk)
+    assert sorted(o.values()) == list(range(len(dsk)))
+    for k, ds in get_all_dependencies(dsk).items():
+        assert all(o[d] < o[k] for d in ds)
