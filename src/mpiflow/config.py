@@ -19,11 +19,13 @@ Examples
 from __future__ import annotations
 
 import ast
+import numbers
 import os
+import re
 import threading
 from typing import Any
 
-__all__ = ["get", "set", "refresh", "defaults", "env_name"]
+__all__ = ["get", "set", "refresh", "defaults", "env_name", "parse_bytes"]
 
 #: Built-in defaults. ``None`` means "decided by the caller" (e.g. CPU count).
 defaults: dict[str, Any] = {
@@ -202,3 +204,47 @@ class set:  # noqa: A001 - mirrors dask.config.set
                     _overrides.pop(key, None)
                 else:
                     _overrides[key] = old
+
+
+_BYTE_UNITS = {
+    "": 1, "b": 1,
+    "k": 10**3, "kb": 10**3, "m": 10**6, "mb": 10**6,
+    "g": 10**9, "gb": 10**9, "t": 10**12, "tb": 10**12,
+    "ki": 2**10, "kib": 2**10, "mi": 2**20, "mib": 2**20,
+    "gi": 2**30, "gib": 2**30, "ti": 2**40, "tib": 2**40,
+}
+
+
+def parse_bytes(value: str | int | float | None) -> int:
+    """Read a size setting such as ``'4GB'``, ``'64MiB'``, ``'1e6'`` or ``100`` as bytes.
+
+    Used for every size in mpiflow's settings (worker memory limits, array
+    chunk sizes). ``None`` means "no size" and gives 0; a unit alone
+    (``'kB'``) means one of it.
+
+    Examples
+    --------
+    >>> parse_bytes('4GB'), parse_bytes('64MiB'), parse_bytes('1.5 kB'), parse_bytes(100)
+    (4000000000, 67108864, 1500, 100)
+    >>> parse_bytes('lots')
+    Traceback (most recent call last):
+    ...
+    ValueError: cannot read 'lots' as a number of bytes: write e.g. '4GB', '64MiB' or 1000000
+    """
+    if value is None:
+        return 0
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return int(value)
+    match = re.fullmatch(r"\s*([0-9.eE+-]*)\s*([A-Za-z]*)\s*", str(value))
+    unit = match.group(2).lower() if match else None
+    if match is None or unit not in _BYTE_UNITS or not (match.group(1) or match.group(2)):
+        raise ValueError(
+            f"cannot read {value!r} as a number of bytes: write e.g. '4GB', '64MiB' or 1000000"
+        )
+    try:
+        number = float(match.group(1) or "1")
+    except ValueError:
+        raise ValueError(
+            f"cannot read {value!r} as a number of bytes: write e.g. '4GB', '64MiB' or 1000000"
+        ) from None
+    return int(number * _BYTE_UNITS[unit])

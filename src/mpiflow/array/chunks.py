@@ -15,7 +15,6 @@ Examples
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from itertools import product
 from typing import Any
@@ -23,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from mpiflow import config
+from mpiflow.config import parse_bytes
 
 __all__ = [
     "normalize_chunks",
@@ -35,54 +35,6 @@ __all__ = [
 ]
 
 _DEFAULT_CHUNK_BYTES = "128MiB"
-
-_UNITS = {
-    "": 1,
-    "b": 1,
-    "k": 10**3,
-    "kb": 10**3,
-    "m": 10**6,
-    "mb": 10**6,
-    "g": 10**9,
-    "gb": 10**9,
-    "t": 10**12,
-    "tb": 10**12,
-    "kib": 2**10,
-    "mib": 2**20,
-    "gib": 2**30,
-    "tib": 2**40,
-    "ki": 2**10,
-    "mi": 2**20,
-    "gi": 2**30,
-    "ti": 2**40,
-}
-
-
-def parse_bytes(text: str | int) -> int:
-    """Parse a byte count such as ``'64MiB'``, ``'100 MB'`` or ``'1e6'``.
-
-    Examples
-    --------
-    >>> parse_bytes('64MiB'), parse_bytes('1.5 kB'), parse_bytes(10)
-    (67108864, 1500, 10)
-    """
-    if isinstance(text, (int, np.integer)):
-        return int(text)
-    m = re.fullmatch(r"\s*([0-9.eE+-]*)\s*([A-Za-z]*)\s*", str(text))
-    unit = m.group(2).lower() if m else None
-    if m is None or unit not in _UNITS or not (m.group(1) or m.group(2)):
-        raise ValueError(
-            f"cannot read {text!r} as a number of bytes: write e.g. '64MiB', '100MB' or 1000000"
-        )
-    number = m.group(1) or "1"
-    try:
-        value = float(number)
-    except ValueError:
-        raise ValueError(
-            f"cannot read {text!r} as a number of bytes: write e.g. '64MiB', '100MB' or 1000000"
-        ) from None
-    return int(value * _UNITS[unit])
-
 
 def _is_bytes_spec(c: Any) -> bool:
     return isinstance(c, str) and c != "auto"

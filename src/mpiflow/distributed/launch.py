@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import atexit
 import os
-import re
 import sys
 import tempfile
 import traceback
@@ -28,6 +27,7 @@ from typing import Any
 
 import psutil
 
+from mpiflow.config import parse_bytes
 from mpiflow.distributed.client import Client
 from mpiflow.distributed.comm.endpoint import get_endpoint
 from mpiflow.distributed.comm.mpi import import_mpi
@@ -37,31 +37,6 @@ from mpiflow.distributed.transport import Transport
 from mpiflow.distributed.worker import Worker
 
 __all__ = ["initialize", "parse_bytes"]
-
-_UNITS = {"": 1, "b": 1, "k": 10**3, "kb": 10**3, "m": 10**6, "mb": 10**6, "g": 10**9,
-          "gb": 10**9, "t": 10**12, "tb": 10**12, "kib": 2**10, "mib": 2**20, "gib": 2**30,
-          "tib": 2**40}
-
-
-def parse_bytes(value: str | int | float | None) -> int:
-    """Read a size such as ``'4GB'``, ``'512 MiB'`` or ``2e9`` as bytes.
-
-    Examples
-    --------
-    >>> parse_bytes('4GB'), parse_bytes('1.5 KiB'), parse_bytes(100)
-    (4000000000, 1536, 100)
-    """
-    if value is None:
-        return 0
-    if isinstance(value, (int, float)):
-        return int(value)
-    match = re.fullmatch(r"\s*([\d.]+(?:e\d+)?)\s*([a-zA-Z]*)\s*", value)
-    if not match or match.group(2).lower() not in _UNITS:
-        raise ValueError(
-            f"cannot read {value!r} as a size; write e.g. '4GB', '512MiB' or a number of bytes"
-        )
-    return int(float(match.group(1)) * _UNITS[match.group(2).lower()])
-
 
 def _local_share(comm: Any, role: str, MPI: Any) -> tuple[int, int]:
     """Cores and bytes of memory each worker on this node gets by default."""
