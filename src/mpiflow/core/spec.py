@@ -11,6 +11,7 @@ alias of that key. See ``docs/graph-spec.md``.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Mapping
+from functools import partial
 from typing import Any
 
 __all__ = [
@@ -25,6 +26,8 @@ __all__ = [
     "quote_argument",
     "graph_argument",
     "subs",
+    "apply",
+    "funcname",
 ]
 
 _KEY_ATOMS = (str, bytes, int, float)
@@ -309,3 +312,37 @@ def subs(task: Any, key: Any, val: Any) -> Any:
     except Exception:
         pass
     return task
+
+
+def apply(func: Callable, args: Any = (), kwargs: Mapping | None = None) -> Any:
+    """Call ``func(*args, **kwargs)``: the task form of a call with keywords.
+
+    Examples
+    --------
+    >>> apply(divmod, [7, 2])
+    (3, 1)
+    >>> apply(int, ['ff'], {'base': 16})
+    255
+    """
+    if kwargs:
+        return func(*args, **kwargs)
+    return func(*args)
+
+
+def funcname(func: Any) -> str:
+    """Return a short name for ``func``, used as the prefix of task keys.
+
+    Examples
+    --------
+    >>> from functools import partial
+    >>> funcname(len), funcname(partial(int, base=2)), funcname(lambda x: x)
+    ('len', 'int', 'lambda')
+    """
+    while isinstance(func, partial):
+        func = func.func
+    name = getattr(func, "__name__", None)
+    if not isinstance(name, str):
+        name = type(func).__name__
+    if name == "<lambda>":
+        return "lambda"
+    return name[:50]

@@ -8,47 +8,13 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from functools import partial
+from collections.abc import Mapping
 from typing import Any
 
+from mpiflow.core.spec import apply, funcname
 from mpiflow.core.traverse import cull
 
 __all__ = ["apply", "funcname", "graph_of", "optimize"]
-
-
-def apply(func: Callable, args: Any = (), kwargs: Mapping | None = None) -> Any:
-    """Call ``func(*args, **kwargs)``: the task form of a call with keywords.
-
-    Examples
-    --------
-    >>> apply(divmod, [7, 2])
-    (3, 1)
-    >>> apply(int, ['ff'], {'base': 16})
-    255
-    """
-    if kwargs:
-        return func(*args, **kwargs)
-    return func(*args)
-
-
-def funcname(func: Any) -> str:
-    """Return a short name for ``func``, used as the prefix of task keys.
-
-    Examples
-    --------
-    >>> from functools import partial
-    >>> funcname(len), funcname(partial(int, base=2)), funcname(lambda x: x)
-    ('len', 'int', 'lambda')
-    """
-    while isinstance(func, partial):
-        func = func.func
-    name = getattr(func, "__name__", None)
-    if not isinstance(name, str):
-        name = type(func).__name__
-    if name == "<lambda>":
-        return "lambda"
-    return name[:50]
 
 
 class _MethodCaller:

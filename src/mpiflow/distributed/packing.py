@@ -21,26 +21,12 @@ from typing import Any
 
 import cloudpickle
 
-from mpiflow.core.spec import graph_argument
+from mpiflow.core.spec import apply, funcname, graph_argument
 from mpiflow.core.tokenize import tokenize
 from mpiflow.distributed.futures import Future
 
 __all__ = ["funcname", "pack_argument", "apply", "pickle_task", "FunctionCache",
            "iter_futures", "rebuild", "nest"]
-
-
-def funcname(func: Any) -> str:
-    """The prefix of a task key made from ``func``.
-
-    Examples
-    --------
-    >>> funcname(len), funcname(lambda: 0)
-    ('len', 'lambda')
-    """
-    name = getattr(func, "__name__", None) or type(func).__name__
-    return "lambda" if name == "<lambda>" else str(name)[:50]
-
-
 
 
 def _future_reference(x: Any) -> tuple | None:
@@ -59,17 +45,6 @@ def pack_argument(x: Any, deps: list) -> Any:
     3
     """
     return graph_argument(x, deps, _future_reference)
-
-
-def apply(func: Callable, args: list, kwargs: dict) -> Any:
-    """Call ``func(*args, **kwargs)``: the task form of a call with keywords.
-
-    Examples
-    --------
-    >>> apply(int, ['ff'], {'base': 16})
-    255
-    """
-    return func(*args, **kwargs)
 
 
 def pickle_task(key: Any, task: Any, functions: dict) -> tuple:
