@@ -291,11 +291,12 @@ class Client:
         if not callable(func):
             raise TypeError(f"map() needs a callable first, got {type(func).__name__}")
         arglists = list(zip(*iterables, strict=False))
+        ftoken = self._function_cache.token(func)
         if isinstance(key, list):
             keys = key
         else:
             prefix = key or funcname(func)
-            base = tokenize(func, kwargs) if pure else None
+            base = tokenize(ftoken or func, kwargs) if pure else None
             keys = [f"{prefix}-{tokenize(base, args) if pure else uuid.uuid4().hex}"
                     for args in arglists]
         with self._lock:
@@ -308,7 +309,7 @@ class Client:
                 if deps:
                     extra[k] = [f.key for f in deps]
         if todo:
-            blob = self._function_cache.blob(func, self._function_cache.token(func))
+            blob = self._function_cache.blob(func, ftoken)
             self._submit_graph(todo, list(todo), extra, priority=priority, workers=workers,
                                allow_other_workers=allow_other_workers, retries=retries,
                                functions={id(func): blob} if blob is not None else None)
