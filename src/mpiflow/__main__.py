@@ -25,12 +25,29 @@ def main(argv: list[str] | None = None) -> int:
         choices=["sync", "threads", "processes"],
         help="local scheduler to run on (default threads)",
     )
+    for name, what in (("cluster", "serve a cluster from this mpiexec launch (rank 0 "
+                                    "scheduler, other ranks workers)"),
+                       ("worker", "join a running cluster with every rank of this launch "
+                                  "as a worker")):
+        cmd = sub.add_parser(name, help=what)
+        cmd.add_argument("--scheduler-file", required=True,
+                         help="the file the cluster's rank 0 writes (cluster) or wrote (worker)")
+        cmd.add_argument("--nthreads", type=int, default=None,
+                         help="threads per worker (default: cores / workers on the node)")
+        cmd.add_argument("--memory-limit", default=None,
+                         help="memory per worker, e.g. 4GB (default: node memory / workers)")
+        cmd.add_argument("--local-directory", default=None, help="scratch directory")
     args = parser.parse_args(argv)
     if args.command == "demo":
         from mpiflow.demo import run_demo
 
         run_demo(args.size, args.scheduler)
-    return 0
+        return 0
+    from mpiflow.distributed import cluster_main
+
+    run = cluster_main.run_cluster if args.command == "cluster" else cluster_main.run_worker
+    return run(args.scheduler_file, nthreads=args.nthreads, memory_limit=args.memory_limit,
+               local_directory=args.local_directory)
 
 
 if __name__ == "__main__":

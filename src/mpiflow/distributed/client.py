@@ -30,6 +30,7 @@ from mpiflow.core.tokenize import tokenize
 from mpiflow.core.traverse import flatten_keys
 from mpiflow.core.validate import validate
 from mpiflow.distributed.futures import Future, KeyState
+from mpiflow.distributed.join import on_accept_join
 from mpiflow.distributed.packing import (
     FunctionCache,
     apply,
@@ -81,18 +82,30 @@ class Client:
     def __new__(cls, *args: Any, _transport: Transport | None = None, **kwargs: Any) -> Client:
         if _transport is None and not args and not kwargs:
             return default_client()
-        if _transport is None:
-            raise ValueError(
-                "Client(...) can only join the cluster of this MPI launch for now: call "
-                "mpiflow.distributed.initialize() under `mpiexec -n 4 python script.py`"
-            )
         return super().__new__(cls)
 
-    def __init__(self, *args: Any, _transport: Transport | None = None, **kwargs: Any) -> None:
+    def __init__(self, address: Any = None, *, scheduler_file: str | None = None,
+                 timeout: float = 60.0, _transport: Transport | None = None) -> None:
         if getattr(self, "_started", False):
             return
         global _default
+        self._joined = False
+        if _transport is None:
+            if address is not None and scheduler_file is None:
+                scheduler_file = getattr(address, "scheduler_file", None)
+                if scheduler_file is None:
+                    raise ValueError(
+                        f"Client({address!r}): pass a LocalCluster, or scheduler_file= the "
+                        "file written by `mpiexec -n N mpiflow cluster --scheduler-file F`"
+                    )
+            if scheduler_file is None:
+                raise ValueError("Client() needs scheduler_file= or a cluster to connect to")
+            from mpiflow.distributed.attach import attach
+
+            _transport = attach(scheduler_file, "client", timeout=timeout)
+            self._joined = True
         self._started = True
+        self.scheduler_file = scheduler_file
         self.transport = _transport
         self.status = "running"
         self._states: dict[Any, KeyState] = {}
@@ -105,6 +118,7 @@ class Client:
             "key-in-memory": self._on_key_in_memory,
             "key-erred": self._on_key_erred,
             "key-lost": self._on_key_lost,
+            "accept-join": lambda msg: on_accept_join(self.transport, msg),
             "reply": self.transport.on_reply,
         }
         self.transport.listen(self._on_message, self._on_failure)
@@ -543,9 +557,21 @@ class Client:
         """Release this client's keys and stop talking to the cluster.
 
         In an ``initialize()`` launch the cluster exists for this one client,
-        so closing it also shuts the cluster down.
+        so closing it also shuts the cluster down. A client that joined
+        through a scheduler file leaves, and the cluster goes on.
         """
-        self.shutdown(timeout)
+        if not self._joined:
+            self.shutdown(timeout)
+            return
+        if self.status != "running":
+            return
+        try:
+            # the scheduler releases every key of this client; it is a request
+            # because the cluster may ask us to take part in an accept until it answers
+            self._ask({"op": "client-closed"}, timeout=timeout)
+        finally:
+            self._stop()
+            self.transport.endpoint.close(timeout=timeout)
 
     def _stop(self) -> None:
         global _default

@@ -92,6 +92,15 @@ class _Incoming:
         self.done = not requests
 
 
+class _Comm:
+    """One communicator this process talks on, with the process id of each of its ranks."""
+
+    __slots__ = ("comm", "ids")
+
+    def __init__(self, comm: Any, ids: list[int]) -> None:
+        self.comm, self.ids = comm, ids
+
+
 def _as_bytes_view(frame: Any) -> memoryview:
     view = memoryview(frame)
     if view.format != "B" or view.ndim != 1:
@@ -123,6 +132,15 @@ class MPIEndpoint:
     comm : mpi4py.MPI.Intracomm, optional
         Communicator to duplicate (``COMM_WORLD`` by default). Duplicating is
         collective: every rank of ``comm`` must create its endpoint.
+    ids : list of int, optional
+        The process id of each rank of ``comm`` (default: the ranks). Peers are
+        addressed by id; processes that join later (:meth:`add_comm`) get new ids.
+    dup : bool
+        Duplicate ``comm`` (default). A process that joined a running cluster
+        passes the fresh communicator of its join, which nobody else uses.
+    doorbell : bool
+        Make node-local doorbells (collective over ``comm``); joined processes
+        have none and are found by polling.
     spin_us, max_sleep_us, backoff_fraction : float, optional
         Back-off settings (defaults 50 µs, 1000 µs, 0.2), see the module docstring
         and :class:`~mpiflow.distributed.comm.backoff.Backoff`.
@@ -138,12 +156,20 @@ class MPIEndpoint:
         max_sleep_us: float | None = None,
         inline_bytes: int | None = None,
         backoff_fraction: float | None = None,
+        ids: list[int] | None = None,
+        dup: bool = True,
+        doorbell: bool = True,
     ) -> None:
         MPI = import_mpi()
         self._MPI = MPI
-        self.comm = (comm if comm is not None else MPI.COMM_WORLD).Dup()
-        self.rank = self.comm.Get_rank()
-        self.size = self.comm.Get_size()
+        base = comm if comm is not None else MPI.COMM_WORLD
+        self.comm = base.Dup() if dup else base
+        ids = list(range(self.comm.Get_size())) if ids is None else list(ids)
+        #: This process's id: its rank in the launch, or the id it got when it joined.
+        self.rank = ids[self.comm.Get_rank()]
+        self.size = len(ids)
+        self._comms: list[_Comm] = []
+        self._routes: dict[int, tuple[Any, int]] = {}
         self.inline_bytes = int(config.get("comm.inline-bytes", 16384, override=inline_bytes))
         spin = float(config.get("comm.spin-us", 50.0, override=spin_us)) * 1e-6
         cap = float(config.get("comm.max-sleep-us", 1000.0, override=max_sleep_us)) * 1e-6
@@ -155,7 +181,8 @@ class MPIEndpoint:
         # polls; a sending thread that finds it free starts its send itself,
         # saving a hand-off to the progress thread (MPI_THREAD_SERIALIZED).
         self._mpi_lock = threading.Lock()
-        self._bell = Doorbell.connect(self.comm, MPI)
+        self._bell = Doorbell.connect(self.comm, MPI) if doorbell else Doorbell.unconnected()
+        self._bells_everywhere = True
         self._lock = threading.Lock()
         self._inboxes: dict[Any, queue.Queue] = {}
         self._handlers: dict[Any, Any] = {}
@@ -169,6 +196,7 @@ class MPIEndpoint:
         self._stopping = False
         self._error: BaseException | None = None
         self.stats = {"sent": 0, "received": 0, "bytes_sent": 0, "bytes_received": 0}
+        self._add_comm(self.comm, ids)
         self._thread = threading.Thread(
             target=self._run, name=f"mpiflow-mpi-progress-{self.rank}", daemon=True
         )
@@ -185,8 +213,9 @@ class MPIEndpoint:
 
         The returned future resolves when the send buffers may be reused.
         """
-        if not 0 <= dest < self.size:
-            raise ValueError(f"Rank {dest} does not exist; this job has ranks 0..{self.size - 1}.")
+        if dest not in self._routes:
+            raise ValueError(f"Rank {dest} is not a peer of rank {self.rank}; it knows "
+                             f"{sorted(self._routes)[:20]}")
         self._check_alive(f"send to rank {dest}")
         fut: Future = Future()
         out = _Outgoing(dest, key, list(frames), fut)
@@ -278,6 +307,46 @@ class MPIEndpoint:
                 self._calls.append((handler, None if isinstance(item, _Closed) else item))
         self._bell.ring_self()
 
+    def peers(self) -> list[int]:
+        """Ids of every process this endpoint can send to."""
+        return sorted(self._routes)
+
+    def collective(self, fn: Any) -> Any:
+        """Run ``fn(self)`` while no other thread of this process makes MPI calls.
+
+        For collective operations on new communicators (a join): the
+        progress loop pauses, messages already queued are started first, then
+        ``fn`` runs in the calling thread. It must not wait for anything that
+        needs this process's progress loop.
+        """
+        self._check_alive("run a collective operation")
+        with self._mpi_lock:
+            self._start_sends()
+            return fn(self)
+
+    def latest_comm(self) -> tuple[Any, list[int]]:
+        """The newest communicator (every live member of the cluster has it) and its ids."""
+        c = self._comms[-1]
+        return c.comm, c.ids
+
+    def add_comm(self, comm: Any, ids: list[int]) -> None:
+        """Talk on ``comm`` too, whose rank ``i`` is the process with id ``ids[i]``.
+
+        Call it from :meth:`collective`. Peers already known keep the
+        communicator they had (so the messages between two processes stay in
+        order); new ids are reached through ``comm``.
+        """
+        self._add_comm(comm, list(ids))
+
+    def _add_comm(self, comm: Any, ids: list[int]) -> None:
+        self._comms.append(_Comm(comm, ids))
+        bells = set(self._bell.peers)
+        for rank, pid in enumerate(ids):
+            if pid != self.rank and pid not in self._routes:
+                self._routes[pid] = (comm, rank)
+                if pid not in bells:
+                    self._bells_everywhere = False
+
     def discard_stream(self, key: Any) -> None:
         """Forget a finished one-shot stream of ours without notifying the peer."""
         with self._lock:
@@ -347,7 +416,6 @@ class MPIEndpoint:
         # find its message by polling: an idle loop then blocks on the bell
         # instead of spinning, which leaves the GIL and the CPU to the threads
         # doing the work (spinning cost ~0.2 ms per hand-off on 2 cores).
-        bells_everywhere = len(self._bell.peers) == self.size - 1 and self._bell.can_wait
         rang = False
         try:
             while True:
@@ -367,7 +435,8 @@ class MPIEndpoint:
                     # MPI moves a large message only while someone calls into
                     # MPI: keep polling (yielding the GIL) until it has landed.
                     wait = 0.0
-                elif bells_everywhere and not self._sending and not rang:
+                elif (self._bells_everywhere and self._bell.can_wait and not self._sending
+                      and not rang):
                     wait = self._backoff.max_sleep
                 else:
                     wait = self._backoff.next_wait()
@@ -412,11 +481,11 @@ class MPIEndpoint:
         return started > 0
 
     def _start_one(self, out: _Outgoing) -> None:
-        comm, dest = self.comm, out.dest
+        comm, dest = self._routes[out.dest]
         if out.key is None:  # close notice: frames[0] is the closed stream's key
             out.requests = [comm.isend((out.frames[0], 0, None, None), dest, HEADER_TAG)]
             self._sending.append(out)
-            self._bell.ring(dest)
+            self._bell.ring(out.dest)
             return
         views = [_as_bytes_view(f) for f in out.frames]
         lengths = [v.nbytes for v in views]
@@ -426,28 +495,31 @@ class MPIEndpoint:
             out.requests = [comm.isend((out.key, 0, lengths, inline), dest, HEADER_TAG)]
             out.future.set_result(None)  # the frames were copied: the caller may reuse them
         else:
-            tag = self._next_tag(dest)
+            tag = self._next_tag(out.dest)
             out.requests = [comm.isend((out.key, tag, lengths, None), dest, HEADER_TAG)]
             byte = self._MPI.BYTE
             out.requests += [comm.Isend([v, byte], dest, tag) for v in views if v.nbytes]
         self._sending.append(out)
-        self._bell.ring(dest)
+        self._bell.ring(out.dest)
 
     def _probe_headers(self) -> bool:
-        MPI, comm = self._MPI, self.comm
+        MPI = self._MPI
         status = MPI.Status()
         found = 0
-        while found < _MAX_BATCH:
-            message = comm.improbe(MPI.ANY_SOURCE, HEADER_TAG, status)
-            if message is None:
-                break
-            found += 1
-            key, tag, lengths, inline = message.recv()
-            self._on_header(status.Get_source(), key, tag, lengths, inline)
+        for c in self._comms:
+            comm = c.comm
+            while found < _MAX_BATCH:
+                message = comm.improbe(MPI.ANY_SOURCE, HEADER_TAG, status)
+                if message is None:
+                    break
+                found += 1
+                key, tag, lengths, inline = message.recv()
+                source = status.Get_source()
+                self._on_header(c.ids[source], key, tag, lengths, inline, comm, source)
         return found > 0
 
     def _on_header(self, source: int, key: Any, tag: int, lengths: list[int] | None,
-                   inline: list[bytes] | None) -> None:
+                   inline: list[bytes] | None, comm: Any = None, source_rank: int = 0) -> None:
         if lengths is None:  # the peer closed stream ``key``
             closed = _Closed(f"Rank {source} closed stream {key} to rank {self.rank}.")
             self._enqueue(_Incoming(source, key, [closed], []), announce=False)
@@ -462,7 +534,7 @@ class MPIEndpoint:
             buf = memoryview(np.empty(n, dtype=np.uint8))
             frames.append(buf)
             if n:
-                requests.append(self.comm.Irecv([buf, byte], source, tag))
+                requests.append(comm.Irecv([buf, byte], source_rank, tag))
         incoming = _Incoming(source, key, frames, requests)
         self._enqueue(incoming)
         if requests:

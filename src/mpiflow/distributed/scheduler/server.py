@@ -36,11 +36,19 @@ class SchedulerServer:
         Rank 0's messaging.
     state : SchedulerState, optional
         The state machine (a fresh one by default).
+    scheduler_file : str, optional
+        Publish the cluster in this scheduler file and admit processes that
+        join through it (``mpiflow cluster``).
     """
 
-    def __init__(self, transport: Transport, state: SchedulerState | None = None) -> None:
+    def __init__(self, transport: Transport, state: SchedulerState | None = None,
+                 scheduler_file: str | None = None, launch_workers: int = 0) -> None:
         self.transport = transport
         self.state = state or SchedulerState()
+        self.clients: set[int] = set()
+        self.scheduler_file = scheduler_file
+        self.launch_workers = launch_workers
+        self.joins: Any = None
         self.worker_info: dict[str, dict] = {}
         self.running = True
         self.started = time.time()
@@ -50,7 +58,7 @@ class SchedulerServer:
         self._pushed: dict = {}
         self.handlers = {
             "register-worker": self._on_register_worker,
-            "register-client": lambda msg: [],
+            "register-client": self._on_register_client,
             "update-graph": self._on_update_graph,
             "task-finished": self._on_task_finished,
             "task-erred": self._on_task_erred,
@@ -63,11 +71,35 @@ class SchedulerServer:
             "reply": lambda msg: (self.transport.on_reply(msg), [])[1],
         }
 
+    def _start_joins(self) -> None:
+        """Publish the scheduler file once every worker of the launch has registered."""
+        from mpiflow.distributed.scheduler.joins import JoinService
+
+        members = {info["rank"] for info in self.worker_info.values()} | self.clients
+        self.joins = JoinService(self.transport, self.scheduler_file, members)
+
+    def stop(self) -> None:
+        """Stop serving after the current round (e.g. from a signal handler)."""
+        self.running = False
+
     def run(self) -> None:
         """Handle messages until shutdown, then close every worker."""
+        try:
+            self._serve()
+        finally:
+            self._close_workers()
+            if self.joins is not None:
+                self.joins.close()
+
+    def _serve(self) -> None:
+        wait = 0.05 if self.scheduler_file is not None else 1.0
         while self.running:
+            if self.joins is not None:
+                self.joins.poll()
+            elif self.scheduler_file is not None and len(self.worker_info) >= self.launch_workers:
+                self._start_joins()
             try:
-                first = self.transport.recv(timeout=1.0)
+                first = self.transport.recv(timeout=wait)
             except CommTimeoutError:
                 continue
             events = self._dispatch(first, [])
@@ -79,7 +111,6 @@ class SchedulerServer:
                 events = self._dispatch(msg, events)
             self._apply(events)
             self._flush()
-        self._close_workers()
 
     def _apply(self, events: list) -> None:
         if events:
@@ -170,7 +201,16 @@ class SchedulerServer:
         return [ev.ClientReleasedKeys(address(msg["from"]), list(msg["keys"]),
                                       stimulus_id="client-release")]
 
+    def _on_register_client(self, msg: dict) -> list:
+        self.clients.add(msg["from"])
+        return []
+
     def _on_client_closed(self, msg: dict) -> list:
+        self.clients.discard(msg["from"])
+        if self.joins is not None:
+            self.joins.forget(msg["from"])
+        if "rid" in msg:  # a client that leaves waits for this before it stops listening
+            self.transport.reply(msg, "ok")
         return [ev.ClientDisconnected(address(msg["from"]), stimulus_id="client-closed")]
 
     def _on_data_added(self, msg: dict) -> list:
@@ -201,6 +241,7 @@ class SchedulerServer:
                                  stored_keys=len(ws.has_what), nbytes=ws.nbytes)
         return {"type": "Scheduler", "address": address(self.transport.rank),
                 "workers": workers, "services": {}, "started": self.started,
+                "scheduler_file": self.joins.path if self.joins is not None else None,
                 "tasks": self.state.counts() if hasattr(self.state, "counts") else {}}
 
     def _on_shutdown(self, msg: dict) -> list:

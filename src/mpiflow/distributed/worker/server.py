@@ -20,6 +20,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from mpiflow.distributed.join import on_accept_join
 from mpiflow.distributed.protocol import pack_exception
 from mpiflow.distributed.roles import SCHEDULER_RANK, address, rank_of
 from mpiflow.distributed.transport import Transport
@@ -107,6 +108,7 @@ class Worker:
             "store-data": self._on_store_data,
             "run": self._on_run,
             "close": self._on_close,
+            "accept-join": lambda msg: on_accept_join(transport, msg),
             "reply": transport.on_reply,
         }
 

@@ -1,0 +1,100 @@
+"""``mpiflow cluster`` and ``mpiflow worker``: long-lived clusters that others join.
+
+``mpiexec -n N mpiflow cluster --scheduler-file F`` makes rank 0 the
+scheduler and every other rank a worker; there is no client in the launch.
+Once every worker has registered, rank 0 writes ``F`` and admits clients and
+worker jobs that join through it, until a client calls
+``client.shutdown()`` or rank 0 gets SIGTERM/SIGINT.
+
+``mpiexec -n K mpiflow worker --scheduler-file F`` (or ``srun``, or plain
+``python -m mpiflow worker``) starts K more workers that join that cluster.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import tempfile
+from typing import Any
+
+from mpiflow.config import parse_bytes
+from mpiflow.distributed.comm.endpoint import get_endpoint
+from mpiflow.distributed.comm.mpi import import_mpi
+from mpiflow.distributed.launch import _abort_on_failure, _local_share
+from mpiflow.distributed.scheduler.server import SchedulerServer
+from mpiflow.distributed.transport import Transport
+from mpiflow.distributed.worker import Worker
+
+__all__ = ["run_cluster", "run_worker"]
+
+
+def _worker_settings(world: Any, role: str, MPI: Any, nthreads: int | None,
+                     memory_limit: str | int | None,
+                     local_directory: str | None) -> tuple[int, int, str]:
+    cores, memory = _local_share(world, role, MPI)
+    threads = int(nthreads) if nthreads else cores
+    if threads < 1:
+        raise ValueError(f"nthreads must be at least 1, got {nthreads!r}")
+    limit = parse_bytes(memory_limit) if memory_limit is not None else memory
+    return threads, limit, local_directory or tempfile.gettempdir()
+
+
+def run_cluster(scheduler_file: str, nthreads: int | None = None,
+                memory_limit: str | int | None = None,
+                local_directory: str | None = None) -> int:
+    """Serve a cluster from this MPI launch until it is shut down; returns the exit code.
+
+    Examples
+    --------
+    >>> from mpiflow.distributed.cluster_main import run_cluster  # doctest: +SKIP
+    >>> run_cluster('scheduler.json')  # under mpiexec -n 3 ...     # doctest: +SKIP
+    0
+    """
+    MPI = import_mpi()
+    world = MPI.COMM_WORLD
+    rank = world.Get_rank()
+    role = "scheduler" if rank == 0 else "worker"
+    threads, limit, directory = _worker_settings(world, role, MPI, nthreads, memory_limit,
+                                                 local_directory)
+    transport = Transport(get_endpoint())
+    if rank == 0:
+        server = SchedulerServer(transport, scheduler_file=scheduler_file,
+                                 launch_workers=world.Get_size() - 1)
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: server.stop())
+        _abort_on_failure("scheduler", rank, MPI, server.run)
+    else:
+        worker = Worker(transport, threads, limit, directory)
+        _abort_on_failure("worker", rank, MPI, worker.run)
+    transport.endpoint.close()
+    return 0
+
+
+def run_worker(scheduler_file: str, nthreads: int | None = None,
+               memory_limit: str | int | None = None, local_directory: str | None = None,
+               timeout: float = 60.0) -> int:
+    """Join the cluster of ``scheduler_file`` with every rank of this launch as a worker.
+
+    Examples
+    --------
+    >>> from mpiflow.distributed.cluster_main import run_worker  # doctest: +SKIP
+    >>> run_worker('scheduler.json')  # under mpiexec -n 2 ...    # doctest: +SKIP
+    0
+    """
+    from mpiflow.distributed.attach import attach
+
+    transport = attach(scheduler_file, "worker", timeout=timeout)
+    MPI = import_mpi()
+    threads, limit, directory = _worker_settings(MPI.COMM_WORLD, "worker", MPI, nthreads,
+                                                 memory_limit, local_directory)
+    worker = Worker(transport, threads, limit, directory)
+    try:
+        worker.run()
+    except BaseException:
+        import traceback
+
+        sys.stderr.write(f"mpiflow worker (id {transport.rank}) failed:\n")
+        traceback.print_exc()
+        return 1
+    transport.endpoint.close()
+    return 0
