@@ -15,5 +15,7 @@ True
 from mpiflow.distributed.client import Client, default_client
 from mpiflow.distributed.futures import Future, as_completed, wait
 from mpiflow.distributed.launch import initialize
+from mpiflow.distributed.local_cluster import LocalCluster
 
-__all__ = ["Client", "Future", "as_completed", "default_client", "initialize", "wait"]
+__all__ = ["Client", "Future", "LocalCluster", "as_completed", "default_client", "initialize",
+           "wait"]

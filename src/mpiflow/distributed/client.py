@@ -16,6 +16,8 @@ In a script run with ``mpiexec -n 4 python script.py``::
 
 from __future__ import annotations
 
+import atexit
+import sys
 import threading
 import time
 import uuid
@@ -80,17 +82,38 @@ class Client:
     """
 
     def __new__(cls, *args: Any, _transport: Transport | None = None, **kwargs: Any) -> Client:
-        if _transport is None and not args and not kwargs:
-            return default_client()
+        if (_transport is None and not args and not kwargs and _default is not None
+                and _default.status == "running"):
+            return _default  # the client of this process (initialize() or an earlier Client())
         return super().__new__(cls)
 
     def __init__(self, address: Any = None, *, scheduler_file: str | None = None,
-                 timeout: float = 60.0, _transport: Transport | None = None) -> None:
+                 timeout: float = 60.0, _transport: Transport | None = None,
+                 **cluster_kwargs: Any) -> None:
         if getattr(self, "_started", False):
             return
         global _default
         self._joined = False
+        self.cluster: Any = None
+        self._owns_cluster = False
         if _transport is None:
+            if address is None and scheduler_file is None:
+                from mpiflow.distributed.comm.pmi import under_process_manager
+                from mpiflow.distributed.local_cluster import LocalCluster
+
+                if under_process_manager() and not cluster_kwargs:
+                    raise ValueError(
+                        "Client() inside an mpiexec launch joins that launch's cluster: call "
+                        "mpiflow.distributed.initialize() first (rank 1 gets the client)"
+                    )
+                address = LocalCluster(**cluster_kwargs)
+                self._owns_cluster = True
+            elif cluster_kwargs:
+                raise TypeError(
+                    f"Client got unexpected arguments {sorted(cluster_kwargs)}; cluster sizes "
+                    "(n_workers=, threads_per_worker=, memory_limit=) only apply when Client() "
+                    "starts its own LocalCluster"
+                )
             if address is not None and scheduler_file is None:
                 scheduler_file = getattr(address, "scheduler_file", None)
                 if scheduler_file is None:
@@ -98,11 +121,15 @@ class Client:
                         f"Client({address!r}): pass a LocalCluster, or scheduler_file= the "
                         "file written by `mpiexec -n N mpiflow cluster --scheduler-file F`"
                     )
-            if scheduler_file is None:
-                raise ValueError("Client() needs scheduler_file= or a cluster to connect to")
+                self.cluster = address
             from mpiflow.distributed.attach import attach
 
-            _transport = attach(scheduler_file, "client", timeout=timeout)
+            try:
+                _transport = attach(scheduler_file, "client", timeout=timeout)
+            except BaseException:
+                if self._owns_cluster:
+                    self.cluster.close()
+                raise
             self._joined = True
         self._started = True
         self.scheduler_file = scheduler_file
@@ -128,6 +155,10 @@ class Client:
         self._listener.start()
         self.transport.send(SCHEDULER_RANK, {"op": "register-client"})
         _default = self
+        if self._joined:
+            atexit.register(self._close_at_exit)
+        if self.cluster is not None and getattr(self.cluster, "n_workers", 0):
+            self.wait_for_workers(self.cluster.n_workers, timeout=timeout)
 
     # -- bookkeeping shared with Future ----------------------------------------
     def _key_state(self, key: Any) -> KeyState:
@@ -552,6 +583,8 @@ class Client:
             self._ask({"op": "shutdown"}, timeout=timeout)
         finally:
             self._stop()
+            if self._joined:
+                self.transport.endpoint.close(timeout=timeout)
 
     def close(self, timeout: float = 30.0) -> None:
         """Release this client's keys and stop talking to the cluster.
@@ -563,6 +596,12 @@ class Client:
         if not self._joined:
             self.shutdown(timeout)
             return
+        if self._owns_cluster:
+            try:
+                self.shutdown(timeout)
+            finally:
+                self.cluster.close()
+            return
         if self.status != "running":
             return
         try:
@@ -572,6 +611,13 @@ class Client:
         finally:
             self._stop()
             self.transport.endpoint.close(timeout=timeout)
+
+    def _close_at_exit(self) -> None:
+        try:
+            self.close(timeout=10)
+        except Exception as exc:  # noqa: BLE001 - exiting anyway; say why it was not clean
+            print(f"mpiflow: the client did not leave the cluster cleanly: {exc}",
+                  file=sys.stderr)
 
     def _stop(self) -> None:
         global _default

@@ -37,7 +37,7 @@ import threading
 import time
 from typing import Any
 
-from mpiflow.distributed.scheduler_file import write_knock
+from mpiflow.distributed.scheduler_file import join_lock, write_knock
 
 __all__ = ["JOIN_TAG", "JoinRefused", "accept_join", "connect_to_cluster", "on_accept_join"]
 
@@ -111,8 +111,17 @@ def connect_to_cluster(info: dict, comm: Any, role: str, timeout: float = 60.0,
 
     Returns the merged communicator and the process id of each of its ranks.
     Raises :class:`JoinRefused` for a wrong token and ``TimeoutError`` when
-    the scheduler does not accept within ``timeout`` seconds.
+    the scheduler does not accept within ``timeout`` seconds. Joiners take
+    turns (the root holds the join lock while it connects).
     """
+    if comm.Get_rank() != 0:
+        return _connect(info, comm, role, timeout, knock_extra)
+    with join_lock(info, timeout):
+        return _connect(info, comm, role, timeout, knock_extra)
+
+
+def _connect(info: dict, comm: Any, role: str, timeout: float,
+             knock_extra: dict) -> tuple[Any, list[int]]:
     from mpiflow.distributed.comm.mpi import import_mpi
 
     MPI = import_mpi()

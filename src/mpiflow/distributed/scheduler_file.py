@@ -29,6 +29,7 @@ Examples
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import secrets
@@ -46,6 +47,8 @@ __all__ = [
     "write_knock",
     "scan_knocks",
     "new_token",
+    "join_lock",
+    "join_in_progress",
     "ALIVE_INTERVAL",
 ]
 
@@ -232,3 +235,51 @@ def scan_knocks(info: dict) -> list[tuple[str, dict]]:
                 os.unlink(entry.path)
     found.sort()
     return [(p, c) for _, p, c in found]
+
+
+def _lock_path(info: dict) -> str:
+    return os.path.join(info["knock"], ".lock")
+
+
+@contextlib.contextmanager
+def join_lock(info: dict, timeout: float):
+    """Hold the cluster's join lock: one joiner connects at a time.
+
+    MPICH's port queues connection requests, and one that arrives while
+    another join is being accepted can crash the acceptor, so joiners take
+    turns. The lock is an ``flock`` on a file in the knock directory; the
+    kernel releases it if the joiner dies, which also tells the scheduler
+    that a knock left behind is stale (:func:`join_in_progress`).
+    """
+    fd = os.open(_lock_path(info), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(
+                        f"waited {timeout:g} s for other processes to finish joining the "
+                        f"cluster (join lock {_lock_path(info)})"
+                    ) from None
+                time.sleep(0.01)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def join_in_progress(info: dict) -> bool:
+    """Whether some process holds the join lock (is connecting right now)."""
+    try:
+        fd = os.open(_lock_path(info), os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:
+        return True  # cannot tell: trust the knock
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False

@@ -20,6 +20,7 @@ from typing import Any
 from mpiflow.distributed.join import accept_join
 from mpiflow.distributed.scheduler_file import (
     ALIVE_INTERVAL,
+    join_in_progress,
     new_token,
     remove_scheduler_file,
     scan_knocks,
@@ -89,6 +90,8 @@ class JoinService:
             os.unlink(path)  # claim it: a joiner that gave up has removed it already
         except FileNotFoundError:
             return False
+        if not join_in_progress(self.info):
+            return False  # its joiner gave up or died: nobody is connecting
         if knock.get("host") == socket.gethostname():
             try:
                 os.kill(int(knock.get("pid", -1)), 0)
