@@ -21,9 +21,10 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--size", type=int, default=128, help="number of chains (default 128)")
     demo.add_argument(
         "--scheduler",
-        default="threads",
-        choices=["sync", "threads", "processes"],
-        help="local scheduler to run on (default threads)",
+        default="cluster",
+        choices=["cluster", "sync", "threads", "processes"],
+        help="where to run: 'cluster' (default) starts an MPI LocalCluster on this machine; "
+             "or a local scheduler",
     )
     for name, what in (("cluster", "serve a cluster from this mpiexec launch (rank 0 "
                                     "scheduler, other ranks workers)"),

@@ -48,8 +48,20 @@ def tutorial(n: int = 128, scheduler: Any = "threads") -> int:
     return compute(layer, scheduler=scheduler)[0][0]
 
 
-def run_demo(n: int = 128, scheduler: str = "threads") -> int:
-    """Print what the demo does, run it with a progress bar and check the answer.
+def _run_on_local_cluster(n: int) -> int:
+    from mpiflow.distributed import Client
+
+    with Client() as client:
+        cluster = client.cluster
+        print(f"started {cluster!r}; scheduler file {cluster.scheduler_file}")
+        return tutorial(n, client)
+
+
+def run_demo(n: int = 128, scheduler: str = "cluster") -> int:
+    """Print what the demo does, run it and check the answer.
+
+    ``scheduler='cluster'`` (the default) starts the embedded MPI
+    ``LocalCluster`` with ``Client()``; the local schedulers show a progress bar.
 
     Examples
     --------
@@ -60,8 +72,11 @@ def run_demo(n: int = 128, scheduler: str = "threads") -> int:
     expected = n * n  # chain i gives (i + 1) + i
     print(f"mpiflow demo: {n} inc/dec/add chains, persisted, then a pairwise tree sum "
           f"on the {scheduler!r} scheduler")
-    with ProgressBar(out=None):
-        result = tutorial(n, scheduler)
+    if scheduler == "cluster":
+        result = _run_on_local_cluster(n)
+    else:
+        with ProgressBar(out=None):
+            result = tutorial(n, scheduler)
     status = "correct" if result == expected else f"WRONG, expected {expected}"
     print(f"result: {result} ({status})")
     if result != expected:

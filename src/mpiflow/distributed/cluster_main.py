@@ -8,6 +8,9 @@ worker jobs that join through it, until a client calls
 
 ``mpiexec -n K mpiflow worker --scheduler-file F`` (or ``srun``, or plain
 ``python -m mpiflow worker``) starts K more workers that join that cluster.
+SIGTERM makes such a worker leave on purpose (the scheduler reschedules
+its work); the workers of a ``mpiflow cluster`` launch ignore SIGTERM and
+stop when the scheduler, which got the same signal, closes them.
 """
 
 from __future__ import annotations
@@ -64,6 +67,8 @@ def run_cluster(scheduler_file: str, nthreads: int | None = None,
             signal.signal(sig, lambda *_: server.stop())
         _abort_on_failure("scheduler", rank, MPI, server.run)
     else:
+        # mpiexec forwards a SIGTERM to every rank; the scheduler then closes the workers
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         worker = Worker(transport, threads, limit, directory)
         _abort_on_failure("worker", rank, MPI, worker.run)
     transport.endpoint.close()
@@ -88,6 +93,7 @@ def run_worker(scheduler_file: str, nthreads: int | None = None,
     threads, limit, directory = _worker_settings(MPI.COMM_WORLD, "worker", MPI, nthreads,
                                                  memory_limit, local_directory)
     worker = Worker(transport, threads, limit, directory)
+    signal.signal(signal.SIGTERM, lambda *_: worker.leave())
     try:
         worker.run()
     except BaseException:

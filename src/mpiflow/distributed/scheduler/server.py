@@ -59,6 +59,7 @@ class SchedulerServer:
         self.handlers = {
             "register-worker": self._on_register_worker,
             "register-client": self._on_register_client,
+            "unregister-worker": self._on_unregister_worker,
             "update-graph": self._on_update_graph,
             "task-finished": self._on_task_finished,
             "task-erred": self._on_task_erred,
@@ -200,6 +201,15 @@ class SchedulerServer:
     def _on_release_keys(self, msg: dict) -> list:
         return [ev.ClientReleasedKeys(address(msg["from"]), list(msg["keys"]),
                                       stimulus_id="client-release")]
+
+    def _on_unregister_worker(self, msg: dict) -> list:
+        """A worker leaves on purpose: what it held is recomputed or fetched elsewhere."""
+        name = address(msg["from"])
+        self.worker_info.pop(name, None)
+        if self.joins is not None:
+            self.joins.forget(msg["from"])
+        self.transport.reply(msg, "ok")
+        return [ev.WorkerLeft(name, expected=True, stimulus_id=f"leave-{name}")]
 
     def _on_register_client(self, msg: dict) -> list:
         self.clients.add(msg["from"])

@@ -173,6 +173,21 @@ class Worker:
     def _on_close(self, msg: dict) -> None:
         self._stopped.set()
 
+    def leave(self, timeout: float = 10.0) -> None:
+        """Tell the scheduler this worker is going, then stop serving.
+
+        Safe to call from a signal handler: the wait happens on a helper thread.
+        """
+        def go() -> None:
+            try:
+                fut = self.transport.request(SCHEDULER_RANK, {"op": "unregister-worker"})
+                fut.result(timeout=timeout)
+            except Exception:  # noqa: BLE001 - leaving anyway
+                pass
+            self._stopped.set()
+
+        threading.Thread(target=go, name="mpiflow-worker-leave", daemon=True).start()
+
     # -- running a task (pool thread) -------------------------------------------
     def _gather_inputs(self, who_has: dict) -> dict:
         inputs: dict = {}
