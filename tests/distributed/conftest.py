@@ -1,3 +1,4 @@
-"""Scripts under cluster_scripts/ and comm/mpi_scripts/ run under mpiexec only."""
+"""Scripts under cluster_scripts/, comm/mpi_scripts/ and join_scripts/ run as their own
+processes (under mpiexec, or as plain clients) only; pytest must not import them."""
 
-collect_ignore_glob = ["cluster_scripts/*", "comm/mpi_scripts/*"]
+collect_ignore_glob = ["cluster_scripts/*", "comm/mpi_scripts/*", "join_scripts/*"]

@@ -27,7 +27,7 @@ def attach(scheduler_file: str, role: str, timeout: float = 60.0) -> Transport:
     """
     from mpiflow.distributed.comm import endpoint as endpoint_module
     from mpiflow.distributed.comm.mpi import import_mpi, mpi_is_initialized
-    from mpiflow.distributed.comm.pmi import borrow_identity
+    from mpiflow.distributed.comm.pmi import borrow_identity, forget_borrowed_environment
     from mpiflow.distributed.join import connect_to_cluster
 
     info = read_scheduler_file(scheduler_file)
@@ -41,6 +41,7 @@ def attach(scheduler_file: str, role: str, timeout: float = 60.0) -> Transport:
             borrow_identity()
     os.environ.setdefault("UCX_LOG_LEVEL", "error")
     MPI = import_mpi()
+    forget_borrowed_environment()
     comm = MPI.COMM_SELF if role == "client" else MPI.COMM_WORLD
     merged, ids = connect_to_cluster(info, comm, role, timeout=timeout)
     ep = endpoint_module.MPIEndpoint(merged, ids=ids, dup=False, doorbell=False)

@@ -17,6 +17,8 @@ In a script run with ``mpiexec -n 4 python script.py``::
 from __future__ import annotations
 
 import atexit
+import os
+import socket
 import sys
 import threading
 import time
@@ -45,6 +47,7 @@ from mpiflow.distributed.packing import (
 )
 from mpiflow.distributed.protocol import unpack_exception
 from mpiflow.distributed.roles import SCHEDULER_RANK, address, rank_of
+from mpiflow.distributed.scheduler.liveness import heartbeat_interval
 from mpiflow.distributed.transport import MissingData, Transport
 
 __all__ = ["Client", "default_client"]
@@ -146,6 +149,7 @@ class Client:
             "key-erred": self._on_key_erred,
             "key-lost": self._on_key_lost,
             "accept-join": lambda msg: on_accept_join(self.transport, msg),
+            "peer-lost": lambda msg: self.transport.endpoint.drop_peer(msg["id"]),
             "reply": self.transport.on_reply,
         }
         self.transport.listen(self._on_message, self._on_failure)
@@ -153,7 +157,8 @@ class Client:
         self._listener = threading.Thread(target=self._flush_periodically,
                                           name="mpiflow-client-releases", daemon=True)
         self._listener.start()
-        self.transport.send(SCHEDULER_RANK, {"op": "register-client"})
+        self.transport.send(SCHEDULER_RANK, {"op": "register-client", "pid": os.getpid(),
+                                             "host": socket.gethostname()})
         _default = self
         if self._joined:
             atexit.register(self._close_at_exit)
@@ -211,12 +216,20 @@ class Client:
         self.transport.fail_pending(exc)
 
     def _flush_periodically(self) -> None:
-        """Send releases of dropped futures at least every 50 ms while idle."""
+        """Send releases of dropped futures at least every 50 ms while idle, and heartbeats."""
+        interval = heartbeat_interval()
+        next_beat = time.monotonic() + interval
         while self.status == "running":
             self._flush_wake.wait(0.05)
             self._flush_wake.clear()
             if self._released and self.status == "running":
                 self._flush_releases()
+            if time.monotonic() >= next_beat and self.status == "running":
+                next_beat = time.monotonic() + interval
+                try:
+                    self.transport.send(SCHEDULER_RANK, {"op": "heartbeat"})
+                except Exception:  # noqa: BLE001 - the cluster is gone; requests will say so
+                    pass
 
     def _on_key_data(self, msg: dict) -> None:
         state = self._states.get(msg["key"])

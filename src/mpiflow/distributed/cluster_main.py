@@ -23,7 +23,7 @@ from typing import Any
 from mpiflow.config import parse_bytes
 from mpiflow.distributed.comm.endpoint import get_endpoint
 from mpiflow.distributed.comm.mpi import import_mpi
-from mpiflow.distributed.launch import _abort_on_failure, _local_share
+from mpiflow.distributed.launch import _abort_on_failure, _local_share, ignore_failure_notices
 from mpiflow.distributed.scheduler.server import SchedulerServer
 from mpiflow.distributed.transport import Transport
 from mpiflow.distributed.worker import Worker
@@ -53,6 +53,7 @@ def run_cluster(scheduler_file: str, nthreads: int | None = None,
     >>> run_cluster('scheduler.json')  # under mpiexec -n 3 ...     # doctest: +SKIP
     0
     """
+    ignore_failure_notices()
     MPI = import_mpi()
     world = MPI.COMM_WORLD
     rank = world.Get_rank()
@@ -88,6 +89,7 @@ def run_worker(scheduler_file: str, nthreads: int | None = None,
     """
     from mpiflow.distributed.attach import attach
 
+    ignore_failure_notices()
     transport = attach(scheduler_file, "worker", timeout=timeout)
     MPI = import_mpi()
     threads, limit, directory = _worker_settings(MPI.COMM_WORLD, "worker", MPI, nthreads,

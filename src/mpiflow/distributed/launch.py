@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import atexit
 import os
+import signal
 import sys
 import tempfile
+import threading
 import traceback
 from typing import Any
 
@@ -37,6 +39,16 @@ from mpiflow.distributed.transport import Transport
 from mpiflow.distributed.worker import Worker
 
 __all__ = ["initialize", "parse_bytes"]
+
+def ignore_failure_notices() -> None:
+    """Survive hydra's SIGUSR1, which it sends every rank when one of them dies.
+
+    Python's default action for SIGUSR1 ends the process, which would turn
+    the loss of one worker into the loss of the job.
+    """
+    if hasattr(signal, "SIGUSR1") and threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGUSR1, lambda *_: None)
+
 
 def _local_share(comm: Any, role: str, MPI: Any) -> tuple[int, int]:
     """Cores and bytes of memory each worker on this node gets by default."""
@@ -132,6 +144,7 @@ def initialize(
     >>> client.submit(sum, [1, 2]).result()         # doctest: +SKIP
     3
     """
+    ignore_failure_notices()
     MPI = import_mpi()
     world = MPI.COMM_WORLD
     rank, size = world.Get_rank(), world.Get_size()

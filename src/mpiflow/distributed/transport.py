@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
@@ -35,7 +36,7 @@ class MissingData(KeyError):
         self.rank = rank
 
     def __str__(self) -> str:
-        return f"rank {self.rank} does not hold {self.key!r} any more (freed or lost)"
+        return f"rank {self.rank} does not hold {self.key!r} any more (freed, or the rank is gone)"
 
 #: Stream key of the control stream every rank receives on.
 CONTROL = (-1, 0)
@@ -132,16 +133,33 @@ class Transport:
 
     # -- bulk data -------------------------------------------------------------
     def fetch(self, rank: int, keys: list, timeout: float, what: str = "data") -> dict:
-        """Fetch ``{key: value}`` for ``keys`` from the rank that holds them."""
+        """Fetch ``{key: value}`` for ``keys`` from the rank that holds them.
+
+        Raises :class:`MissingData` when ``rank`` no longer holds them or is gone.
+        """
+        if self.endpoint.is_lost(rank):
+            raise MissingData(keys[0], rank)
         stream = self.endpoint.new_stream()
-        self.send(rank, {"op": "get-data", "keys": list(keys), "stream": stream})
+        deadline = time.monotonic() + timeout
         try:
-            frames = self.endpoint.recv(rank, stream, timeout=timeout)
-        except CommTimeoutError as err:
-            raise CommTimeoutError(
-                f"rank {self.rank} waited {timeout:g} s for {what} {keys[:3]!r} from rank "
-                f"{rank}; it did not answer"
-            ) from err
+            self.send(rank, {"op": "get-data", "keys": list(keys), "stream": stream})
+            while True:  # wake up now and then: the holder may be declared lost meanwhile
+                try:
+                    frames = self.endpoint.recv(
+                        rank, stream, timeout=max(0.0, min(1.0, deadline - time.monotonic())))
+                    break
+                except CommTimeoutError as err:
+                    if self.endpoint.is_lost(rank):
+                        raise MissingData(keys[0], rank) from None
+                    if time.monotonic() >= deadline:
+                        raise CommTimeoutError(
+                            f"rank {self.rank} waited {timeout:g} s for {what} {keys[:3]!r} "
+                            f"from rank {rank}; it did not answer"
+                        ) from err
+        except CommClosedError:
+            if self.endpoint.is_lost(rank):
+                raise MissingData(keys[0], rank) from None
+            raise
         finally:
             self.endpoint.discard_stream(stream)
         result = loads(frames)

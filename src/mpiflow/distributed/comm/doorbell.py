@@ -64,6 +64,8 @@ class Doorbell:
         self._self_fd = self_fd
         self._peers = peers
         self._sleeper: Any = None
+        #: Names this job's FIFOs (``mpiflow-bell-<token>-<rank>``) while they exist.
+        self.token: str | None = None
         if read_fd is None:
             self._sleeper = threading.Event()
 
@@ -116,7 +118,9 @@ class Doorbell:
             local.allgather(None)  # every rank has opened every bell it can
             with contextlib.suppress(OSError):
                 os.unlink(path)
-            return cls(read_fd, self_fd, peers)
+            bell = cls(read_fd, self_fd, peers)
+            bell.token = token
+            return bell
         finally:
             local.Free()
 

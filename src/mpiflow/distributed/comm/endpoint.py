@@ -170,6 +170,7 @@ class MPIEndpoint:
         self.size = len(ids)
         self._comms: list[_Comm] = []
         self._routes: dict[int, tuple[Any, int]] = {}
+        self._lost: set[int] = set()
         self.inline_bytes = int(config.get("comm.inline-bytes", 16384, override=inline_bytes))
         spin = float(config.get("comm.spin-us", 50.0, override=spin_us)) * 1e-6
         cap = float(config.get("comm.max-sleep-us", 1000.0, override=max_sleep_us)) * 1e-6
@@ -214,6 +215,9 @@ class MPIEndpoint:
         The returned future resolves when the send buffers may be reused.
         """
         if dest not in self._routes:
+            if dest in self._lost:
+                raise CommClosedError(f"Rank {dest} is gone (lost); rank {self.rank} cannot "
+                                      "send to it")
             raise ValueError(f"Rank {dest} is not a peer of rank {self.rank}; it knows "
                              f"{sorted(self._routes)[:20]}")
         self._check_alive(f"send to rank {dest}")
@@ -323,6 +327,41 @@ class MPIEndpoint:
         with self._mpi_lock:
             self._start_sends()
             return fn(self)
+
+    def is_lost(self, peer: int) -> bool:
+        """Whether ``peer`` was declared gone with :meth:`drop_peer`."""
+        return peer in self._lost
+
+    def drop_peer(self, peer: int) -> None:
+        """Forget ``peer`` (it died or left): nothing more is sent to or awaited from it.
+
+        Transfers in flight with it are cancelled (MPI reports nothing when a
+        peer dies: they would otherwise wait forever) and their waiters fail.
+        """
+        with self._mpi_lock:
+            if peer in self._lost or peer == self.rank:
+                return
+            self._lost.add(peer)
+            self._routes.pop(peer, None)
+            reason = f"rank {peer} is gone (lost or left)"
+            keep = []
+            for out in self._sending:
+                if out.dest == peer:
+                    _cancel(out.requests)
+                    if not out.future.done():
+                        out.future.set_exception(CommClosedError(reason))
+                else:
+                    keep.append(out)
+            self._sending = keep
+            keep_in = []
+            for incoming in self._receiving:
+                if incoming.source == peer:
+                    _cancel(incoming.requests)
+                    self._inbox(incoming.key).put(_Closed(reason))
+                    self._order.pop(incoming.key, None)
+                else:
+                    keep_in.append(incoming)
+            self._receiving = keep_in
 
     def latest_comm(self) -> tuple[Any, list[int]]:
         """The newest communicator (every live member of the cluster has it) and its ids."""
@@ -594,6 +633,15 @@ class MPIEndpoint:
                     still_in.append(incoming)
             self._receiving = still_in
         return progressed
+
+
+def _cancel(requests: list) -> None:
+    for req in requests:
+        try:
+            req.Cancel()
+            req.Free()
+        except Exception:  # noqa: BLE001 - already complete or already gone
+            pass
 
 
 _endpoint: MPIEndpoint | None = None

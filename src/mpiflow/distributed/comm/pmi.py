@@ -105,6 +105,17 @@ def borrow_identity(timeout: float = 30.0) -> bool:
     return True
 
 
+def forget_borrowed_environment() -> None:
+    """Remove the borrowed PMI variables once MPI has read them.
+
+    Child processes (another client, a LocalCluster) must not inherit them:
+    two processes with one PMI identity look like one process to MPI.
+    """
+    if _placeholder is not None:
+        for name in ("PMI_PORT", "PMI_ID", "PMI_HOSTNAME"):
+            os.environ.pop(name, None)
+
+
 def release_identity() -> None:
     """Let the placeholder ``mpiexec`` end (after MPI is finalised or abandoned)."""
     global _placeholder

@@ -70,6 +70,9 @@ class KilledWorker(Exception):
             "why, or raise the scheduler's allowed_failures."
         )
 
+    def __reduce__(self):  # travels to the client: rebuild from the arguments, not the message
+        return (KilledWorker, (self.key, self.count, self.last_worker))
+
 
 class ScatteredDataLost(Exception):
     """Scattered data (which has no recipe) was only on a worker that left.
@@ -88,6 +91,9 @@ class ScatteredDataLost(Exception):
             "it has no recipe to recompute it. Scatter it again (or scatter with "
             "broadcast=True to keep copies on several workers)."
         )
+
+    def __reduce__(self):
+        return (ScatteredDataLost, (self.key, self.worker))
 
 
 class DependencyMissing(Exception):

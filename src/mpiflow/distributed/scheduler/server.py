@@ -8,6 +8,7 @@ between workers and the client directly.
 
 from __future__ import annotations
 
+import sys
 import time
 from collections import defaultdict
 from typing import Any
@@ -16,6 +17,7 @@ from mpiflow.distributed.comm.core import CommTimeoutError
 from mpiflow.distributed.roles import address, rank_of
 from mpiflow.distributed.scheduler import events as ev
 from mpiflow.distributed.scheduler import instructions as ins
+from mpiflow.distributed.scheduler.liveness import Liveness
 from mpiflow.distributed.scheduler.state import SchedulerState
 from mpiflow.distributed.transport import Transport
 
@@ -49,6 +51,8 @@ class SchedulerServer:
         self.scheduler_file = scheduler_file
         self.launch_workers = launch_workers
         self.joins: Any = None
+        self.liveness = Liveness()
+        self._next_check = 0.0
         self.worker_info: dict[str, dict] = {}
         self.running = True
         self.started = time.time()
@@ -60,6 +64,7 @@ class SchedulerServer:
             "register-worker": self._on_register_worker,
             "register-client": self._on_register_client,
             "unregister-worker": self._on_unregister_worker,
+            "heartbeat": lambda msg: [],
             "update-graph": self._on_update_graph,
             "task-finished": self._on_task_finished,
             "task-erred": self._on_task_erred,
@@ -112,6 +117,42 @@ class SchedulerServer:
                 events = self._dispatch(msg, events)
             self._apply(events)
             self._flush()
+            self._check_liveness()
+
+    def _check_liveness(self) -> None:
+        now = time.monotonic()
+        if now < self._next_check:
+            return
+        self._next_check = now + 0.25
+        lost = self.liveness.lost(now)
+        if lost:
+            self._apply([e for member in lost for e in self._lose(member)])
+            self._flush()
+
+    def _lose(self, member: int) -> list:
+        """``member`` died or hung: forget it everywhere and tell the others."""
+        self.liveness.forget(member)
+        if self.joins is not None:
+            self.joins.forget(member)
+        self.transport.endpoint.drop_peer(member)
+        name = address(member)
+        events: list = []
+        if self.worker_info.pop(name, None) is not None:
+            events.append(ev.WorkerLeft(name, expected=False, stimulus_id=f"lost-{name}"))
+        if member in self.clients:
+            self.clients.discard(member)
+            events.append(ev.ClientDisconnected(name, stimulus_id=f"lost-{name}"))
+        for other in self.members():
+            self._post(other, {"op": "peer-lost", "id": member})
+        print(f"mpiflow scheduler: {name} is gone (no sign of life for "
+              f"{self.liveness.ttl:g} s, or its process ended); "
+              f"{'its work is rescheduled' if events else 'ignored'}", file=sys.stderr,
+              flush=True)
+        return events
+
+    def members(self) -> list[int]:
+        """Ids of the workers and clients connected now."""
+        return sorted({info["rank"] for info in self.worker_info.values()} | self.clients)
 
     def _apply(self, events: list) -> None:
         if events:
@@ -121,6 +162,7 @@ class SchedulerServer:
     def _dispatch(self, msg: dict, events: list) -> list:
         """Turn ``msg`` into events; queries first apply the events before them."""
         op = msg["op"]
+        self.liveness.seen(msg["from"])
         if op == "batch":
             for sub in msg["messages"]:
                 sub["from"] = msg["from"]
@@ -180,6 +222,7 @@ class SchedulerServer:
         info = {k: v for k, v in msg.items() if k not in ("op", "from")}
         info["rank"] = msg["from"]
         self.worker_info[name] = info
+        self.liveness.watch(msg["from"], info.get("host"), info.get("pid"))
         return [ev.WorkerJoined(name, info["nthreads"], info.get("memory_limit") or 0,
                                 stimulus_id=f"register-{name}")]
 
@@ -206,6 +249,7 @@ class SchedulerServer:
         """A worker leaves on purpose: what it held is recomputed or fetched elsewhere."""
         name = address(msg["from"])
         self.worker_info.pop(name, None)
+        self.liveness.forget(msg["from"])
         if self.joins is not None:
             self.joins.forget(msg["from"])
         self.transport.reply(msg, "ok")
@@ -213,10 +257,12 @@ class SchedulerServer:
 
     def _on_register_client(self, msg: dict) -> list:
         self.clients.add(msg["from"])
+        self.liveness.watch(msg["from"], msg.get("host"), msg.get("pid"))
         return []
 
     def _on_client_closed(self, msg: dict) -> list:
         self.clients.discard(msg["from"])
+        self.liveness.forget(msg["from"])
         if self.joins is not None:
             self.joins.forget(msg["from"])
         if "rid" in msg:  # a client that leaves waits for this before it stops listening

@@ -23,6 +23,7 @@ from typing import Any
 from mpiflow.distributed.join import on_accept_join
 from mpiflow.distributed.protocol import pack_exception
 from mpiflow.distributed.roles import SCHEDULER_RANK, address, rank_of
+from mpiflow.distributed.scheduler.liveness import heartbeat_interval
 from mpiflow.distributed.transport import Transport
 from mpiflow.local.execute import execute_task
 
@@ -109,6 +110,7 @@ class Worker:
             "run": self._on_run,
             "close": self._on_close,
             "accept-join": lambda msg: on_accept_join(transport, msg),
+            "peer-lost": lambda msg: transport.endpoint.drop_peer(msg["id"]),
             "reply": transport.on_reply,
         }
 
@@ -127,8 +129,12 @@ class Worker:
         """
         self.transport.listen(self._dispatch, self._on_failure)
         self.transport.send(SCHEDULER_RANK, {"op": "register-worker", **self.info()})
-        while not self._stopped.wait(1.0):
-            pass
+        interval = heartbeat_interval()
+        while not self._stopped.wait(interval):
+            try:
+                self.transport.send(SCHEDULER_RANK, {"op": "heartbeat"})
+            except Exception:  # noqa: BLE001 - the endpoint failed: _on_failure stops us
+                pass
         for _ in self._executors:
             self._ready.put(None)
         self.pool.shutdown(wait=True, cancel_futures=True)

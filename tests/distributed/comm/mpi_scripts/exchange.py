@@ -126,7 +126,8 @@ def doorbell(ep, connect, listen):
     peers = ep._bell.peers
     assert peers == [r for r in range(ep.size) if r != ep.rank], peers
     assert ep._bell.can_wait
-    leftovers = glob.glob(f"{tempfile.gettempdir()}/mpiflow-bell-*")
+    # only this job's FIFOs: other mpiflow jobs may be starting on the machine right now
+    leftovers = glob.glob(f"{tempfile.gettempdir()}/mpiflow-bell-{ep._bell.token}-*")
     return {"peers": peers, "leftovers": leftovers}
 
 
