@@ -67,3 +67,14 @@ def test_bad_sizes_are_clear_errors():
         LocalCluster(n_workers=1, threads_per_worker=0)
     with pytest.raises(TypeError, match="unexpected arguments \\['processes'\\]"):
         LocalCluster(processes=True)
+
+
+def test_retire_workers_keeps_data_and_restart_forgets_it():
+    proc = subprocess.run([sys.executable, str(SCRIPTS / "retire_restart.py")],
+                          capture_output=True, text=True, timeout=240, env=_env())
+    assert proc.returncode == 0, f"{proc.stdout}\n{proc.stderr}"
+    out = proc.stdout
+    assert "data kept" in out
+    assert "bad retire: cannot retire ['mpi://999']: no such worker(s)" in out
+    assert "restart cancelled futures" in out
+    assert out.strip().endswith("OK")

@@ -588,6 +588,38 @@ class Client:
             "op": "run", "function": blob, "args": args, "kwargs": kwargs}) for name in names}
         return {name: fut.result(timeout=REQUEST_TIMEOUT * 10) for name, fut in pending.items()}
 
+    def retire_workers(self, workers: Any, timeout: float = REQUEST_TIMEOUT) -> list[str]:
+        """Move the data only ``workers`` hold to other workers, then close them.
+
+        Nothing in memory is lost. Returns the addresses of the retired workers.
+
+        Examples
+        --------
+        >>> client.retire_workers(['mpi://3'])  # doctest: +SKIP
+        ['mpi://3']
+        """
+        names = [workers] if isinstance(workers, (str, int)) else list(workers)
+        return self._ask({"op": "retire-workers", "workers": names}, timeout=timeout)
+
+    def restart(self, timeout: float = REQUEST_TIMEOUT) -> None:
+        """Forget every task and free all data on the cluster; workers stay connected.
+
+        Every future of this client is cancelled. Unlike Dask, the worker
+        processes are not replaced (MPI processes cannot be respawned without
+        ``MPI_Comm_spawn``): their memory and queues are cleared in place, and a
+        task running at that moment finishes and is discarded.
+
+        Examples
+        --------
+        >>> client.restart()  # doctest: +SKIP
+        """
+        with self._lock:
+            states = list(self._states.values())
+        self._ask({"op": "restart"}, timeout=timeout)
+        for state in states:
+            if not state.event.is_set() or state.status == "finished":
+                state.finish("cancelled")
+
     def shutdown(self, timeout: float = 30.0) -> None:
         """Stop the scheduler and every worker; the MPI job then ends."""
         if self.status != "running":

@@ -23,10 +23,16 @@ from mpiflow.distributed.transport import Transport
 
 __all__ = ["SchedulerServer"]
 
+
+def _packed(exc: BaseException) -> Any:
+    from mpiflow.distributed.protocol import pack_exception
+
+    return pack_exception(exc)
+
 #: Control messages handled per round before instructions are sent.
 MAX_ROUND = 1000
 #: Requests answered from the current state: events received before them apply first.
-QUERIES = frozenset({"who-has", "scheduler-info", "shutdown"})
+QUERIES = frozenset({"who-has", "scheduler-info", "shutdown", "retire-workers", "restart"})
 
 
 class SchedulerServer:
@@ -53,6 +59,7 @@ class SchedulerServer:
         self.joins: Any = None
         self.liveness = Liveness()
         self._next_check = 0.0
+        self._retiring: list[tuple[dict, list, list]] = []
         self.worker_info: dict[str, dict] = {}
         self.running = True
         self.started = time.time()
@@ -65,6 +72,8 @@ class SchedulerServer:
             "register-client": self._on_register_client,
             "unregister-worker": self._on_unregister_worker,
             "heartbeat": lambda msg: [],
+            "retire-workers": self._on_retire_workers,
+            "restart": self._on_restart,
             "update-graph": self._on_update_graph,
             "task-finished": self._on_task_finished,
             "task-erred": self._on_task_erred,
@@ -118,6 +127,8 @@ class SchedulerServer:
             self._apply(events)
             self._flush()
             self._check_liveness()
+            if self._retiring:
+                self._finish_retirements()
 
     def _check_liveness(self) -> None:
         now = time.monotonic()
@@ -254,6 +265,74 @@ class SchedulerServer:
             self.joins.forget(msg["from"])
         self.transport.reply(msg, "ok")
         return [ev.WorkerLeft(name, expected=True, stimulus_id=f"leave-{name}")]
+
+    # -- retiring workers and restarting -----------------------------------------
+    def _on_retire_workers(self, msg: dict) -> list:
+        """Copy what only the leaving workers hold to the others, then close them."""
+        from mpiflow.distributed.roles import rank_of
+
+        names = [address(rank_of(w)) for w in msg["workers"]]
+        unknown = [n for n in names if n not in self.state.workers]
+        stay = [w for w in self.state.workers.values() if w.name not in names]
+        if unknown or not stay:
+            why = (f"no such worker(s) {unknown}; workers are {sorted(self.state.workers)}"
+                   if unknown else "it would leave no worker to hold their data")
+            self.transport.reply(msg, error=_packed(ValueError(f"cannot retire {names}: {why}")))
+            return []
+        moves: dict[int, dict] = defaultdict(dict)
+        for i, name in enumerate(names):
+            for j, ts in enumerate(sorted(self.state.workers[name].has_what,
+                                          key=lambda t: str(t.key))):
+                if any(w.name not in names for w in ts.who_has):
+                    continue  # another copy stays
+                target = stay[(i + j) % len(stay)]
+                moves[rank_of(target.name)][ts.key] = rank_of(name)
+        futures = [(rank, self.transport.request(rank, {"op": "replicate", "keys": keys}))
+                   for rank, keys in moves.items()]
+        self._retiring.append((msg, names, futures))
+        return []
+
+    def _finish_retirements(self) -> None:
+        still = []
+        for msg, names, futures in self._retiring:
+            if not all(f.done() for _, f in futures):
+                still.append((msg, names, futures))
+                continue
+            events: list = []
+            failed = [f.exception() for _, f in futures if f.exception() is not None]
+            for rank, fut in futures:
+                if fut.exception() is None:
+                    events.append(ev.DataAdded(address(rank), dict(fut.result()),
+                                               stimulus_id="retire-replicate"))
+            for name in names:
+                info = self.worker_info.pop(name, None)
+                if info is not None:
+                    self.liveness.forget(info["rank"])
+                    if self.joins is not None:
+                        self.joins.forget(info["rank"])
+                    self.transport.send(info["rank"], {"op": "close"})
+                events.append(ev.WorkerLeft(name, expected=True, stimulus_id="retire"))
+            self._apply(events)
+            self._flush()
+            if failed:
+                self.transport.reply(msg, error=_packed(failed[0]))
+            else:
+                self.transport.reply(msg, names)
+        self._retiring = still
+
+    def _on_restart(self, msg: dict) -> list:
+        """Forget every task and free all data; workers and clients stay connected."""
+        old = self.state
+        self.state = SchedulerState(allowed_failures=old.allowed_failures)
+        events = []
+        for name, info in self.worker_info.items():
+            self.transport.send(info["rank"], {"op": "restart"})
+            events.append(ev.WorkerJoined(name, info["nthreads"], info.get("memory_limit") or 0,
+                                          stimulus_id="restart"))
+        self._apply(events)
+        self._flush()
+        self.transport.reply(msg, "ok")
+        return []
 
     def _on_register_client(self, msg: dict) -> list:
         self.clients.add(msg["from"])

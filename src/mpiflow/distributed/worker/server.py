@@ -111,6 +111,8 @@ class Worker:
             "close": self._on_close,
             "accept-join": lambda msg: on_accept_join(transport, msg),
             "peer-lost": lambda msg: transport.endpoint.drop_peer(msg["id"]),
+            "replicate": self._on_replicate,
+            "restart": self._on_restart,
             "reply": transport.on_reply,
         }
 
@@ -175,6 +177,35 @@ class Worker:
                 self.transport.reply(msg, result)
 
         self.pool.submit(call)
+
+    def _on_replicate(self, msg: dict) -> None:
+        """Copy ``{key: holder rank}`` here (a worker is retiring); reply ``{key: nbytes}``."""
+        def copy() -> None:
+            by_rank: dict[int, list] = {}
+            for key, rank in msg["keys"].items():
+                by_rank.setdefault(rank, []).append(key)
+            try:
+                sizes = {}
+                for rank, keys in by_rank.items():
+                    got = self.transport.fetch(rank, keys, FETCH_TIMEOUT, what="data to keep")
+                    self.data.update(got)
+                    sizes.update({k: sizeof(v) for k, v in got.items()})
+            except BaseException as exc:  # noqa: BLE001 - the scheduler reports it
+                self.transport.reply(msg, error=pack_exception(exc, context="retire_workers"))
+            else:
+                self.transport.reply(msg, sizes)
+
+        threading.Thread(target=copy, name="mpiflow-replicate", daemon=True).start()
+
+    def _on_restart(self, msg: dict) -> None:
+        """Forget all data and queued tasks (the scheduler starts afresh)."""
+        while not self._ready.empty():
+            try:
+                self._ready.get_nowait()
+            except queue.Empty:
+                break
+        self.data.clear()
+        self._functions.clear()
 
     def _on_close(self, msg: dict) -> None:
         self._stopped.set()
