@@ -37,6 +37,10 @@ Measurements on each cluster side (mpiflow, Dask LocalCluster, dask-mpi):
   (``submit(..., workers=[A])``), then ``submit(consume, x, workers=[B])``
   which returns only ``x.nbytes`` (GB/s of the second step, 100 MB and 1 GB).
 
+Then (unless ``--no-lifecycle``) ``cluster_lifecycle.py``: time from
+``LocalCluster()`` to the first result, and from SIGKILLing a worker to its
+detection and to every result gathered, next to Dask's ``LocalCluster``.
+
 mpi4py.futures runs ``map`` and ``roundtrip``. Every line gives the median of
 its repeats (distinct task arguments each repeat, so nothing is reused from
 cache). Sides cannot share one process or one MPI job, so they run one after
@@ -499,6 +503,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=1,
                         help="run all sides this many times in rotation; ratios use the "
                              "median round of each measurement")
+    parser.add_argument("--no-lifecycle", dest="lifecycle", action="store_false",
+                        help="skip LocalCluster start-up and worker-loss recovery "
+                             "(benchmarks/cluster_lifecycle.py)")
     parser.add_argument("--side", choices=SIDES, help=argparse.SUPPRESS)  # inside a job
     args = parser.parse_args(argv)
     if args.side:
@@ -517,6 +524,10 @@ def main(argv: list[str] | None = None) -> int:
             per_round[side].append(run_side(side, args.quick, timeout))
     records = {side: combine(rs) for side, rs in per_round.items()}
     ratios(records, args.quick)
+    if args.lifecycle:
+        import cluster_lifecycle
+
+        cluster_lifecycle.run(max(args.rounds, 3 if not args.quick else 1))
     return 0
 
 

@@ -134,7 +134,7 @@ class SchedulerServer:
         now = time.monotonic()
         if now < self._next_check:
             return
-        self._next_check = now + 0.25
+        self._next_check = now + 0.1
         lost = self.liveness.lost(now)
         if lost:
             self._apply([e for member in lost for e in self._lose(member)])
