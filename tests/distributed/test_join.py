@@ -24,8 +24,8 @@ SCRIPTS = Path(__file__).parent / "join_scripts"
 pytestmark = pytest.mark.skipif(MPIEXEC is None, reason="mpiexec not found")
 
 
-def _env() -> dict:
-    env = dict(os.environ, UCX_LOG_LEVEL="error")
+def _env(**extra: str) -> dict:
+    env = dict(os.environ, UCX_LOG_LEVEL="error", **extra)
     env["PYTHONPATH"] = os.pathsep.join([str(SRC), env.get("PYTHONPATH", "")])
     for var in ("PMI_PORT", "PMI_ID", "PMI_HOSTNAME", "PMI_RANK", "PMI_SIZE", "PMI_FD"):
         env.pop(var, None)
@@ -193,3 +193,23 @@ def test_client_on_a_stale_file_fails_fast_without_touching_mpi(tmp_path):
     assert "is stale" in res.stderr, res.stderr
     assert "mpi4py" not in res.stderr
     assert time.monotonic() - t0 < 30
+
+
+def test_pbs_cluster_jobscript_runs_here_and_stops_on_shutdown(tmp_path):
+    """jobscripts/pbs-cluster.sh, with a node file of this host standing in for PBS's."""
+    nodefile = tmp_path / "nodes"
+    nodefile.write_text("localhost\n" * 3)
+    path = tmp_path / "sched.json"
+    env = _env(PBS_NODEFILE=str(nodefile), PBS_O_WORKDIR=str(tmp_path),
+               SCHEDULER_FILE=str(path),
+               PATH=os.pathsep.join([str(Path(MPIEXEC).parent), os.environ["PATH"]]))
+    script = Path(__file__).resolve().parents[2] / "jobscripts" / "pbs-cluster.sh"
+    job = subprocess.Popen(["bash", str(script)], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, env=env, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while not path.exists() and time.monotonic() < deadline and job.poll() is None:
+        time.sleep(0.05)
+    ok(run_client("client.py", str(path), "shutdown", "2"))
+    code, out, err = finish(job)
+    assert code == 0, f"{out}\n{err}"
+
