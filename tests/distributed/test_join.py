@@ -152,6 +152,11 @@ def test_unreadable_and_malformed_scheduler_files(tmp_path):
     bad.write_text("{not json")
     with pytest.raises(SchedulerFileError, match="is not an mpiflow scheduler file"):
         read_scheduler_file(str(bad))
+    no_token = tmp_path / "no_token.json"
+    no_token.write_text(json.dumps({"port": "p", "alive": "a", "knock": "k", "pid": 1,
+                                    "host": "h"}))
+    with pytest.raises(SchedulerFileError, match="not an mpiflow scheduler file .*'token'"):
+        read_scheduler_file(str(no_token))
 
 
 def test_stale_scheduler_files(tmp_path):
