@@ -24,6 +24,13 @@ def attach(scheduler_file: str, role: str, timeout: float = 60.0) -> Transport:
     for a missing, unreadable or stale file (before touching MPI: connecting
     to a dead port crashes MPICH), ``JoinRefused`` for a wrong token and
     ``TimeoutError`` when the cluster does not answer.
+
+    Examples
+    --------
+    >>> attach('missing.json', 'client')  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+      ...
+    mpiflow.distributed.scheduler_file.SchedulerFileError: no scheduler file at ...
     """
     from mpiflow.distributed.comm import endpoint as endpoint_module
     from mpiflow.distributed.comm.mpi import import_mpi, mpi_is_initialized

@@ -59,6 +59,11 @@ def accept_join(endpoint: Any, port: str | None, members: list[int], new_ids: li
     The root (``root_id``, the scheduler) passes the port and the token it
     expects. Returns whether the joiner was admitted; on admission the
     endpoint can reach the joiners as ``new_ids``.
+
+    Examples
+    --------
+    >>> accept_join(endpoint, port, [0, 1, 2], [3], token)  # doctest: +SKIP
+    True
     """
 
     def run(ep: Any) -> bool:
@@ -100,7 +105,12 @@ def accept_join(endpoint: Any, port: str | None, members: list[int], new_ids: li
 
 
 def on_accept_join(transport: Any, msg: dict) -> None:
-    """A member's handler for the scheduler's ``accept-join`` message."""
+    """A member's handler for the scheduler's ``accept-join`` message.
+
+    Examples
+    --------
+    >>> on_accept_join(transport, {'members': [0, 1], 'new_ids': [2], 'from': 0})  # doctest: +SKIP
+    """
     accept_join(transport.endpoint, None, msg["members"], msg["new_ids"], None,
                 root_id=msg["from"])
 
@@ -113,6 +123,12 @@ def connect_to_cluster(info: dict, comm: Any, role: str, timeout: float = 60.0,
     Raises :class:`JoinRefused` for a wrong token and ``TimeoutError`` when
     the scheduler does not accept within ``timeout`` seconds. Joiners take
     turns (the root holds the join lock while it connects).
+
+    Examples
+    --------
+    >>> from mpi4py import MPI                                     # doctest: +SKIP
+    >>> info = read_scheduler_file('scheduler.json')               # doctest: +SKIP
+    >>> comm, ids = connect_to_cluster(info, MPI.COMM_SELF, 'client')  # doctest: +SKIP
     """
     if comm.Get_rank() != 0:
         return _connect(info, comm, role, timeout, knock_extra)

@@ -127,7 +127,13 @@ def write_scheduler_file(path: str, port: str, token: str,
 
 
 def touch_alive(info: dict) -> None:
-    """Mark the scheduler alive now (rank 0 calls this every second)."""
+    """Mark the scheduler alive now (rank 0 calls this every second).
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> touch_alive({'alive': os.path.join(tempfile.mkdtemp(), 'alive')})
+    """
     with open(info["alive"], "a"):
         pass
     os.utime(info["alive"])
@@ -199,7 +205,12 @@ def _check_alive(path: str, info: dict, stale_after: float) -> None:
 
 
 def remove_scheduler_file(path: str) -> None:
-    """Remove the scheduler file and its side directory (at shutdown)."""
+    """Remove the scheduler file and its side directory (at shutdown).
+
+    Examples
+    --------
+    >>> remove_scheduler_file('/nonexistent/scheduler.json')  # nothing there: no error
+    """
     path = os.path.abspath(path)
     with contextlib.suppress(FileNotFoundError):
         os.unlink(path)
@@ -210,6 +221,12 @@ def write_knock(info: dict, content: dict) -> str:
     """Ask the scheduler of ``info`` to accept this process; returns the knock's path.
 
     The file appears atomically (written under a dot-name, then renamed).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> os.path.basename(write_knock({'knock': tempfile.mkdtemp()}, {})).count('-') >= 2
+    True
     """
     name = f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(4)}"
     path = os.path.join(info["knock"], name)
@@ -218,7 +235,14 @@ def write_knock(info: dict, content: dict) -> str:
 
 
 def scan_knocks(info: dict) -> list[tuple[str, dict]]:
-    """Knocks waiting in the knock directory, oldest first (unreadable ones are dropped)."""
+    """Knocks waiting in the knock directory, oldest first (unreadable ones are dropped).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> scan_knocks({'knock': tempfile.mkdtemp()})
+    []
+    """
     found = []
     try:
         entries = list(os.scandir(info["knock"]))
@@ -250,6 +274,16 @@ def join_lock(info: dict, timeout: float):
     turns. The lock is an ``flock`` on a file in the knock directory; the
     kernel releases it if the joiner dies, which also tells the scheduler
     that a knock left behind is stale (:func:`join_in_progress`).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> info = {'knock': tempfile.mkdtemp()}
+    >>> with join_lock(info, timeout=5):
+    ...     join_in_progress(info)
+    True
+    >>> join_in_progress(info)
+    False
     """
     fd = os.open(_lock_path(info), os.O_RDWR | os.O_CREAT, 0o600)
     try:
@@ -271,7 +305,7 @@ def join_lock(info: dict, timeout: float):
 
 
 def join_in_progress(info: dict) -> bool:
-    """Whether some process holds the join lock (is connecting right now)."""
+    """Whether some process holds the join lock (is connecting right now); see :func:`join_lock`."""
     try:
         fd = os.open(_lock_path(info), os.O_RDWR | os.O_CREAT, 0o600)
     except OSError:

@@ -64,6 +64,11 @@ def borrow_identity(timeout: float = 30.0) -> bool:
     Does nothing (returns False) when MPI is already initialised, the process
     runs under a process manager, or no hydra ``mpiexec`` is found; the
     process then starts as a singleton.
+
+    Examples
+    --------
+    >>> borrow_identity()  # in a plain python process, before MPI starts  # doctest: +SKIP
+    True
     """
     global _placeholder
     if "mpi4py.MPI" in sys.modules or under_process_manager() or _placeholder is not None:
@@ -110,6 +115,10 @@ def forget_borrowed_environment() -> None:
 
     Child processes (another client, a LocalCluster) must not inherit them:
     two processes with one PMI identity look like one process to MPI.
+
+    Examples
+    --------
+    >>> forget_borrowed_environment()  # nothing was borrowed here: no effect
     """
     if _placeholder is not None:
         for name in ("PMI_PORT", "PMI_ID", "PMI_HOSTNAME"):
@@ -117,7 +126,12 @@ def forget_borrowed_environment() -> None:
 
 
 def release_identity() -> None:
-    """Let the placeholder ``mpiexec`` end (after MPI is finalised or abandoned)."""
+    """Let the placeholder ``mpiexec`` end (after MPI is finalised or abandoned).
+
+    Examples
+    --------
+    >>> release_identity()  # nothing was borrowed here: no effect
+    """
     global _placeholder
     proc, _placeholder = _placeholder, None
     if proc is None:

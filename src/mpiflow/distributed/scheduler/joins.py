@@ -46,6 +46,12 @@ class JoinService:
         leavers removed with :meth:`forget`.
     poll_interval : float
         Seconds between two looks at the knock directory.
+
+    Examples
+    --------
+    >>> service = JoinService(transport, 'scheduler.json', members={1, 2})  # doctest: +SKIP
+    >>> service.poll()                                                      # doctest: +SKIP
+    []
     """
 
     def __init__(self, transport: Any, path: str, members: set[int],
