@@ -1,0 +1,1 @@
+"""Reading and writing partitioned dataframes: CSV, Parquet, ``from_map``."""
