@@ -141,8 +141,11 @@ def write_taxi_csv(
     try:
         import pyarrow as pa
         import pyarrow.csv as pacsv
-    except ImportError:
-        taxi_frame(n, seed, blank_fraction, start).to_csv(path, index=False)
+    except ImportError:  # slower: pandas writes it (nullable ints keep "1", not "1.0")
+        frame = taxi_frame(n, seed, blank_fraction, start)
+        for name in INT_WITH_BLANKS:
+            frame[name] = frame[name].astype("Int64")
+        frame.to_csv(path, index=False)
         return path
     arrays = {}
     for name, (values, mask) in cols.items():

@@ -272,6 +272,7 @@ def test_nlargest_nsmallest(pdf, how):
 
 
 def test_nullable_categorical_and_arrow_dtypes():
+    pytest.importorskip("pyarrow")  # string[pyarrow] (the `parquet` extra brings it)
     p = pd.DataFrame(
         {
             "a": pd.array([1, None, 3, 4, 5, None], dtype="Int64"),

@@ -229,6 +229,7 @@ def test_unknown_columns_name_the_closest(csv_files, tmp_path):
     _, paths = csv_files
     with pytest.raises(ValueError, match="did you mean 'when'"):
         dd.read_csv(paths, usecols=["i", "whn"])
+    pytest.importorskip("pyarrow")  # the same check for Parquet (the `parquet` extra)
     dd.from_pandas(make_frame(10), npartitions=1).to_parquet(str(tmp_path / "pq"))
     with pytest.raises(ValueError, match="did you mean 'when'"):
         dd.read_parquet(str(tmp_path / "pq"), columns=["whn"])
