@@ -38,6 +38,11 @@ def main(argv: list[str] | None = None) -> int:
         cmd.add_argument("--memory-limit", default=None,
                          help="memory per worker, e.g. 4GB (default: node memory / workers)")
         cmd.add_argument("--local-directory", default=None, help="scratch directory")
+        if name == "cluster":
+            cmd.add_argument("--dashboard-address", default=":8787",
+                             help="where rank 0 serves the dashboard: host:port, :port "
+                                  "(127.0.0.1), or none to turn it off (default :8787, or "
+                                  "the next free port)")
     args = parser.parse_args(argv)
     if args.command == "demo":
         from mpiflow.demo import run_demo
@@ -46,9 +51,12 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     from mpiflow.distributed import cluster_main
 
-    run = cluster_main.run_cluster if args.command == "cluster" else cluster_main.run_worker
-    return run(args.scheduler_file, nthreads=args.nthreads, memory_limit=args.memory_limit,
-               local_directory=args.local_directory)
+    common = {"nthreads": args.nthreads, "memory_limit": args.memory_limit,
+              "local_directory": args.local_directory}
+    if args.command == "cluster":
+        return cluster_main.run_cluster(args.scheduler_file,
+                                        dashboard_address=args.dashboard_address, **common)
+    return cluster_main.run_worker(args.scheduler_file, **common)
 
 
 if __name__ == "__main__":

@@ -547,6 +547,17 @@ class Client:
         """Workers (threads, memory, host, pid), services and task counts."""
         return self._ask({"op": "scheduler-info"})
 
+    @property
+    def dashboard_link(self) -> str | None:
+        """URL of the cluster's dashboard status page, or None when it has none.
+
+        Examples
+        --------
+        >>> client.dashboard_link  # doctest: +SKIP
+        'http://127.0.0.1:8787/status'
+        """
+        return self.scheduler_info().get("dashboard_link")
+
     def wait_for_workers(self, n_workers: int, timeout: float | None = 60.0) -> None:
         """Block until at least ``n_workers`` workers have joined."""
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -687,5 +698,6 @@ class Client:
             return "<Client: 'mpi://0' (not answering)>"
         workers = info["workers"]
         threads = sum(w["nthreads"] for w in workers.values())
+        link = info.get("dashboard_link")
         return (f"<Client: scheduler='{info['address']}' processes={len(workers)} "
-                f"threads={threads}>")
+                f"threads={threads}" + (f", dashboard='{link}'>" if link else ">"))

@@ -15,6 +15,7 @@ stop when the scheduler, which got the same signal, closes them.
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import tempfile
@@ -23,6 +24,7 @@ from typing import Any
 from mpiflow.config import parse_bytes
 from mpiflow.distributed.comm.endpoint import get_endpoint
 from mpiflow.distributed.comm.mpi import import_mpi
+from mpiflow.distributed.dashboard.address import DEFAULT_ADDRESS, resolve_dashboard_address
 from mpiflow.distributed.launch import _abort_on_failure, _local_share, ignore_failure_notices
 from mpiflow.distributed.scheduler.server import SchedulerServer
 from mpiflow.distributed.transport import Transport
@@ -44,8 +46,12 @@ def _worker_settings(world: Any, role: str, MPI: Any, nthreads: int | None,
 
 def run_cluster(scheduler_file: str, nthreads: int | None = None,
                 memory_limit: str | int | None = None,
-                local_directory: str | None = None) -> int:
+                local_directory: str | None = None,
+                dashboard_address: str | int | None = DEFAULT_ADDRESS) -> int:
     """Serve a cluster from this MPI launch until it is shut down; returns the exit code.
+
+    ``dashboard_address`` is where rank 0 serves the dashboard (``'host:port'``,
+    ``':port'`` or None for none; see :func:`~mpiflow.distributed.initialize`).
 
     Examples
     --------
@@ -54,6 +60,7 @@ def run_cluster(scheduler_file: str, nthreads: int | None = None,
     0
     """
     ignore_failure_notices()
+    dashboard = resolve_dashboard_address(dashboard_address)
     MPI = import_mpi()
     world = MPI.COMM_WORLD
     rank = world.Get_rank()
@@ -63,7 +70,8 @@ def run_cluster(scheduler_file: str, nthreads: int | None = None,
     transport = Transport(get_endpoint())
     if rank == 0:
         server = SchedulerServer(transport, scheduler_file=scheduler_file,
-                                 launch_workers=world.Get_size() - 1)
+                                 launch_workers=world.Get_size() - 1,
+                                 dashboard_address=dashboard)
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: server.stop())
         _abort_on_failure("scheduler", rank, MPI, server.run)
@@ -87,13 +95,24 @@ def run_worker(scheduler_file: str, nthreads: int | None = None,
     >>> run_worker('scheduler.json')  # under mpiexec -n 2 ...    # doctest: +SKIP
     0
     """
+    import mpi4py
+
     from mpiflow.distributed.attach import attach
+    from mpiflow.distributed.comm.mpi import mpi_is_initialized
+    from mpiflow.distributed.scheduler_file import read_scheduler_file
 
     ignore_failure_notices()
-    transport = attach(scheduler_file, "worker", timeout=timeout)
+    read_scheduler_file(scheduler_file)  # a missing or stale file fails before MPI starts
+    if not mpi_is_initialized():
+        mpi4py.rc.finalize = False  # as attach() does: a joined process skips MPI_Finalize
+    os.environ.setdefault("UCX_LOG_LEVEL", "error")
     MPI = import_mpi()
+    # This launch's own collective (cores and memory per worker) runs before joining: once
+    # joined, the progress thread polls MPI concurrently, and MPICH was seen to hang the
+    # collective then (about one join in three).
     threads, limit, directory = _worker_settings(MPI.COMM_WORLD, "worker", MPI, nthreads,
                                                  memory_limit, local_directory)
+    transport = attach(scheduler_file, "worker", timeout=timeout)
     worker = Worker(transport, threads, limit, directory)
     signal.signal(signal.SIGTERM, lambda *_: worker.leave())
     try:

@@ -33,6 +33,7 @@ from mpiflow.config import parse_bytes
 from mpiflow.distributed.client import Client
 from mpiflow.distributed.comm.endpoint import get_endpoint
 from mpiflow.distributed.comm.mpi import import_mpi
+from mpiflow.distributed.dashboard.address import resolve_dashboard_address
 from mpiflow.distributed.roles import role_of
 from mpiflow.distributed.scheduler.server import SchedulerServer
 from mpiflow.distributed.transport import Transport
@@ -73,10 +74,11 @@ def _abort_on_failure(role: str, rank: int, MPI: Any, run: Any) -> None:
 
 
 def _serve(role: str, transport: Transport, nthreads: int, memory_limit: int,
-           local_directory: str, MPI: Any) -> None:
+           local_directory: str, MPI: Any, dashboard: tuple[str, int] | None = None) -> None:
     rank = transport.rank
     if role == "scheduler":
-        _abort_on_failure(role, rank, MPI, SchedulerServer(transport).run)
+        server = SchedulerServer(transport, dashboard_address=dashboard)
+        _abort_on_failure(role, rank, MPI, server.run)
     else:
         worker = Worker(transport, nthreads, memory_limit, local_directory)
         _abort_on_failure(role, rank, MPI, worker.run)
@@ -130,7 +132,10 @@ def initialize(
     local_directory : str, optional
         Scratch directory for workers; default the system temporary directory.
     dashboard_address : str, optional
-        Reserved for the dashboard (not served yet).
+        Where rank 0 serves the dashboard: ``'host:port'``, ``':port'``
+        (127.0.0.1) or None (off). Default ``':8787'``, or the next free
+        port; ``MPIFLOW_DISTRIBUTED_DASHBOARD_ADDRESS`` replaces the default.
+        The link is in ``client.dashboard_link``.
 
     Returns
     -------
@@ -145,6 +150,7 @@ def initialize(
     3
     """
     ignore_failure_notices()
+    dashboard = resolve_dashboard_address(dashboard_address)  # a bad one fails on every rank
     MPI = import_mpi()
     world = MPI.COMM_WORLD
     rank, size = world.Get_rank(), world.Get_size()
@@ -162,7 +168,7 @@ def initialize(
     directory = local_directory or tempfile.gettempdir()
     transport = Transport(get_endpoint())
     if role != "client":
-        _serve(role, transport, threads, limit, directory, MPI)
+        _serve(role, transport, threads, limit, directory, MPI, dashboard)
     client = Client(_transport=transport)
     _install_exit_handlers(client, MPI)
     client.wait_for_workers(size - 2)

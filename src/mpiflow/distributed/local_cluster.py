@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import json
 import math
 import os
 import shutil
@@ -31,6 +32,7 @@ import psutil
 
 from mpiflow.config import parse_bytes
 from mpiflow.distributed.comm.pmi import find_mpiexec
+from mpiflow.distributed.dashboard.address import resolve_dashboard_address
 
 __all__ = ["LocalCluster", "nprocesses_nthreads"]
 
@@ -76,6 +78,10 @@ class LocalCluster:
         temporary directory, removed at :meth:`close`).
     timeout : float
         Seconds to wait for the scheduler to start.
+    dashboard_address : str, optional
+        Where the scheduler serves the dashboard: ``'host:port'``, ``':port'``
+        (127.0.0.1) or None (off); default ``':8787'`` or the next free port.
+        The link is :attr:`dashboard_link`.
 
     Examples
     --------
@@ -89,12 +95,15 @@ class LocalCluster:
 
     def __init__(self, n_workers: int | None = None, threads_per_worker: int | None = None,
                  memory_limit: str | int | None = "auto", local_directory: str | None = None,
-                 timeout: float = START_TIMEOUT, **kwargs: Any) -> None:
+                 timeout: float = START_TIMEOUT, dashboard_address: str | int | None = ":8787",
+                 **kwargs: Any) -> None:
         if kwargs:
             raise TypeError(
                 f"LocalCluster got unexpected arguments {sorted(kwargs)}; it takes n_workers, "
-                "threads_per_worker, memory_limit, local_directory and timeout"
+                "threads_per_worker, memory_limit, local_directory, timeout and "
+                "dashboard_address"
             )
+        dashboard = resolve_dashboard_address(dashboard_address)  # bad input fails here
         self.mpiexec = find_mpiexec()
         if self.mpiexec is None:
             raise RuntimeError(
@@ -126,7 +135,9 @@ class LocalCluster:
         self.status = "starting"
         atexit.register(self.close)
         try:
-            self._scheduler = self._start("scheduler", ["cluster"], n=1)
+            where = "none" if dashboard is None else f"{dashboard[0]}:{dashboard[1]}"
+            self._scheduler = self._start("scheduler", ["cluster", "--dashboard-address",
+                                                        where], n=1)
             self._wait_for_scheduler_file(timeout)
             for i in range(self.n_workers):
                 self._start(f"worker-{i}", ["worker", "--nthreads", str(self.threads_per_worker),
@@ -169,6 +180,21 @@ class LocalCluster:
             time.sleep(0.02)
 
     @property
+    def dashboard_link(self) -> str | None:
+        """The dashboard's URL, or None when it is off.
+
+        Examples
+        --------
+        >>> LocalCluster(n_workers=1).dashboard_link  # doctest: +SKIP
+        'http://127.0.0.1:8787/status'
+        """
+        try:
+            with open(self.scheduler_file) as f:
+                return json.load(f).get("dashboard")
+        except (OSError, ValueError):
+            return None
+
+    @property
     def worker_processes(self) -> list[subprocess.Popen]:
         """The ``mpiexec`` processes of the workers (one job per worker)."""
         return self._procs[1:]
@@ -206,6 +232,7 @@ class LocalCluster:
         self.close()
 
     def __repr__(self) -> str:
+        link = self.dashboard_link if self.status == "running" else None
         return (f"LocalCluster(n_workers={self.n_workers}, threads_per_worker="
                 f"{self.threads_per_worker}, memory_limit={self.memory_limit}, "
-                f"status={self.status!r})")
+                f"status={self.status!r}" + (f", dashboard={link!r})" if link else ")"))

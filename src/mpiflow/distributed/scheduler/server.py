@@ -47,10 +47,16 @@ class SchedulerServer:
     scheduler_file : str, optional
         Publish the cluster in this scheduler file and admit processes that
         join through it (``mpiflow cluster``).
+    launch_workers : int
+        Workers of this launch to wait for before the scheduler file is written.
+    dashboard_address : tuple of (str, int), optional
+        ``(host, port)`` to serve the dashboard on (see
+        :func:`~mpiflow.distributed.dashboard.parse_dashboard_address`); None: no dashboard.
     """
 
     def __init__(self, transport: Transport, state: SchedulerState | None = None,
-                 scheduler_file: str | None = None, launch_workers: int = 0) -> None:
+                 scheduler_file: str | None = None, launch_workers: int = 0,
+                 dashboard_address: tuple[str, int] | None = None) -> None:
         self.transport = transport
         self.state = state or SchedulerState()
         self.clients: set[int] = set()
@@ -67,11 +73,14 @@ class SchedulerServer:
         self._shutdown_requests: list[dict] = []
         # key -> client ranks its worker pushed the value to, for this round
         self._pushed: dict = {}
+        self.dashboard_address = dashboard_address
+        self.dashboard: Any = None  # the HTTP server, started by run()
+        self.recorder: Any = None  # what it shows, recorded on this thread
         self.handlers = {
             "register-worker": self._on_register_worker,
             "register-client": self._on_register_client,
             "unregister-worker": self._on_unregister_worker,
-            "heartbeat": lambda msg: [],
+            "heartbeat": self._on_heartbeat,
             "retire-workers": self._on_retire_workers,
             "restart": self._on_restart,
             "update-graph": self._on_update_graph,
@@ -91,7 +100,8 @@ class SchedulerServer:
         from mpiflow.distributed.scheduler.joins import JoinService
 
         members = {info["rank"] for info in self.worker_info.values()} | self.clients
-        self.joins = JoinService(self.transport, self.scheduler_file, members)
+        link = self.dashboard.link if self.dashboard is not None else None
+        self.joins = JoinService(self.transport, self.scheduler_file, members, dashboard=link)
 
     def stop(self) -> None:
         """Stop serving after the current round (e.g. from a signal handler)."""
@@ -99,16 +109,37 @@ class SchedulerServer:
 
     def run(self) -> None:
         """Handle messages until shutdown, then close every worker."""
+        if self.dashboard_address is not None:
+            self._start_dashboard(*self.dashboard_address)
         try:
             self._serve()
         finally:
             self._close_workers()
             if self.joins is not None:
                 self.joins.close()
+            if self.dashboard is not None:
+                self.dashboard.close()
+
+    def _start_dashboard(self, host: str, port: int) -> None:
+        from mpiflow.distributed.dashboard import DashboardServer, Recorder
+
+        recorder = Recorder(self)
+        try:
+            self.dashboard = DashboardServer(recorder, host, port)
+        except OSError as err:  # the cluster is still useful without its dashboard
+            print(f"mpiflow scheduler: no dashboard: {err}", file=sys.stderr, flush=True)
+            return
+        self.recorder = recorder
+        recorder.publish()
 
     def _serve(self) -> None:
         wait = 0.05 if self.scheduler_file is not None else 1.0
+        recorder = self.recorder
+        if recorder is not None:
+            wait = min(wait, recorder.interval)
         while self.running:
+            if recorder is not None:
+                recorder.tick()
             if self.joins is not None:
                 self.joins.poll()
             elif self.scheduler_file is not None and len(self.worker_info) >= self.launch_workers:
@@ -243,12 +274,16 @@ class SchedulerServer:
                                   stimulus_id=msg.get("stimulus_id", "update-graph"))]
 
     def _on_task_finished(self, msg: dict) -> list:
+        if self.recorder is not None:
+            self.recorder.task(msg, "memory")
         if msg.get("pushed_to"):
             self._pushed[msg["key"]] = msg["pushed_to"]
         return [ev.TaskFinished(address(msg["from"]), msg["key"], msg["nbytes"],
                                 msg["duration"], stimulus_id=f"finished-{msg['key']}")]
 
     def _on_task_erred(self, msg: dict) -> list:
+        if self.recorder is not None:
+            self.recorder.task(msg, "erred")
         return [ev.TaskErred(address(msg["from"]), msg["key"], exception=msg["error"],
                              stimulus_id=f"erred-{msg['key']}")]
 
@@ -334,6 +369,14 @@ class SchedulerServer:
         self.transport.reply(msg, "ok")
         return []
 
+    def _on_heartbeat(self, msg: dict) -> list:
+        info = self.worker_info.get(address(msg["from"]))
+        if info is not None:
+            info["last_heartbeat"] = time.time()
+            if "metrics" in msg:
+                info["metrics"] = msg["metrics"]
+        return []
+
     def _on_register_client(self, msg: dict) -> list:
         self.clients.add(msg["from"])
         self.liveness.watch(msg["from"], msg.get("host"), msg.get("pid"))
@@ -374,8 +417,12 @@ class SchedulerServer:
                 continue
             workers[name] = dict(info, processing=len(ws.processing),
                                  stored_keys=len(ws.has_what), nbytes=ws.nbytes)
+        services, link = {}, None
+        if self.dashboard is not None:
+            services, link = {"dashboard": self.dashboard.port}, self.dashboard.link
         return {"type": "Scheduler", "address": address(self.transport.rank),
-                "workers": workers, "services": {}, "started": self.started,
+                "workers": workers, "services": services, "dashboard_link": link,
+                "started": self.started,
                 "scheduler_file": self.joins.path if self.joins is not None else None,
                 "tasks": self.state.counts() if hasattr(self.state, "counts") else {}}
 

@@ -20,6 +20,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import psutil
+
 from mpiflow.distributed.join import on_accept_join
 from mpiflow.distributed.protocol import pack_exception
 from mpiflow.distributed.roles import SCHEDULER_RANK, address, rank_of
@@ -122,6 +124,21 @@ class Worker:
                 "host": socket.gethostname(), "pid": os.getpid(),
                 "local_directory": self.local_directory}
 
+    def metrics(self, process: psutil.Process) -> dict:
+        """What the heartbeat tells the scheduler: memory in use (RSS) and CPU %.
+
+        Examples
+        --------
+        >>> from types import SimpleNamespace
+        >>> sorted(Worker.metrics(SimpleNamespace(data={}), psutil.Process()))
+        ['cpu', 'memory', 'stored']
+        """
+        try:
+            return {"memory": process.memory_info().rss, "cpu": process.cpu_percent(),
+                    "stored": len(self.data)}
+        except psutil.Error:  # pragma: no cover - the process is going away
+            return {}
+
     def run(self) -> None:
         """Register with the scheduler and serve until told to close.
 
@@ -132,9 +149,12 @@ class Worker:
         self.transport.listen(self._dispatch, self._on_failure)
         self.transport.send(SCHEDULER_RANK, {"op": "register-worker", **self.info()})
         interval = heartbeat_interval()
+        process = psutil.Process()
+        process.cpu_percent()  # the first call only starts the measurement
         while not self._stopped.wait(interval):
             try:
-                self.transport.send(SCHEDULER_RANK, {"op": "heartbeat"})
+                self.transport.send(SCHEDULER_RANK, {"op": "heartbeat",
+                                                     "metrics": self.metrics(process)})
             except Exception:  # noqa: BLE001 - the endpoint failed: _on_failure stops us
                 pass
         for _ in self._executors:
@@ -273,17 +293,21 @@ class Worker:
 
     def _execute(self, key: Any, run_spec: tuple, who_has: dict,
                  report_to: list | None = None) -> dict:
+        begin = time.time()
         start = time.perf_counter()
         try:
             inputs = self._gather_inputs(who_has)
             task = self._task(run_spec)
             result = execute_task(task, inputs)
         except BaseException as exc:  # noqa: BLE001 - reported to the scheduler
-            return {"op": "task-erred", "key": key, "error": pack_exception(exc, context=key)}
+            return {"op": "task-erred", "key": key, "error": pack_exception(exc, context=key),
+                    "start": begin, "stop": time.time(), "thread": threading.get_ident()}
         duration = time.perf_counter() - start
         self.data[key] = result
         nbytes = sizeof(result)
-        report = {"op": "task-finished", "key": key, "nbytes": nbytes, "duration": duration}
+        # start/stop (wall clock) and thread: for the dashboard's task stream
+        report = {"op": "task-finished", "key": key, "nbytes": nbytes, "duration": duration,
+                  "start": begin, "stop": begin + duration, "thread": threading.get_ident()}
         if report_to and nbytes <= PUSH_BYTES and self._push(key, result, nbytes, report_to):
             report["pushed_to"] = report_to  # the scheduler need not tell them again
         return report

@@ -1,0 +1,394 @@
+"""What the dashboard shows, recorded cheaply on the scheduler thread.
+
+The scheduler thread does two things for the dashboard:
+
+- for every finished or erred task, :meth:`Recorder.task` appends one tuple
+  to a plain list (the worker's report already carries the start and stop
+  times and the thread);
+- every :attr:`Recorder.interval` seconds, :meth:`Recorder.publish` moves
+  those tuples into a bounded ring buffer (under a lock), brings the
+  per-group counters up to date from the state machine's transition log
+  (only the entries added since the last look), and replaces
+  :attr:`Recorder.snapshot`, a dict that is never changed once published.
+
+The HTTP threads only read the latest snapshot and copy the ring buffer
+under the lock; they never touch the state machine.
+
+Examples
+--------
+>>> key_group(("sum-aggregate-2f3c1a0b9e8d7c6b5a4f3e2d1c0b9a8f", 3))
+'sum-aggregate'
+>>> key_group("inc-5d41402abc4b2a76b9719d911017c592")
+'inc'
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Hashable
+from itertools import islice
+from typing import Any
+
+__all__ = ["Recorder", "key_group", "STREAM_SIZE"]
+
+#: Task-stream records kept (the oldest are dropped first).
+STREAM_SIZE = 100_000
+#: Most task-stream records one request returns.
+STREAM_LIMIT = 20_000
+#: Graphs up to this many tasks are published node by node for /graph.
+GRAPH_TASKS = 300
+#: Above this many tasks /graph shows nothing (even group edges cost a full scan).
+GRAPH_GROUP_TASKS = 20_000
+#: Seconds /graph keeps being published after its last request.
+GRAPH_INTEREST = 10.0
+
+_HEX = re.compile(r"[a-f]+")
+_TOKEN32 = re.compile(r"[a-f0-9]{32}")
+_GROUPS: dict = {}
+
+# task state -> slot of a group's counters; DONE and ERRED count every arrival
+_SLOT = {"waiting": 0, "queued": 0, "no-worker": 0, "processing": 1, "memory": 2}
+WAITING, PROCESSING, MEMORY, DONE, ERRED = range(5)
+# _MOVES[start][finish] = (slot left or -1, slot entered or -1, cumulative slot or -1)
+_ALL = (*_SLOT, "released", "erred", "forgotten")
+_MOVES = {a: {b: (_SLOT.get(a, -1), _SLOT.get(b, -1),
+                  DONE if b == "memory" else ERRED if b == "erred" else -1) for b in _ALL}
+          for a in _ALL}
+
+
+def _split(name: str) -> str:
+    words = name.split("-")
+    first = words[0]
+    result = first if first[:1].isalpha() else first.split(",")[0].strip("_'()\"")
+    for word in words[1:]:
+        if word.isalpha() and not (len(word) == 8 and _HEX.match(word) is not None):
+            result += "-" + word
+        else:
+            break
+    if len(result) == 32 and _TOKEN32.match(result):
+        return "data"
+    if result[:1] == "<":
+        result = result.strip("<>").split()[0].split(".")[-1]
+    return result or "Other"
+
+
+def key_group(key: Hashable) -> str:
+    """The task group of ``key``, named as Dask names them.
+
+    The group is the key's name (the first element of a tuple key) without
+    its token: the words before the first one that is not alphabetic (or
+    is an 8-letter hex word).
+
+    Examples
+    --------
+    >>> key_group("hello-world-1"), key_group(b"x-1"), key_group(("x-2", 1))
+    ('hello-world', 'x', 'x')
+    >>> key_group("ae05086432ca935f6eba409a8ecd4896"), key_group(7)
+    ('data', '7')
+    """
+    if type(key) is tuple:
+        key = key[0] if key else ""
+    try:
+        return _GROUPS[key]
+    except (KeyError, TypeError):
+        pass
+    if type(key) is str:  # 'inc-<token>': the group of 'inc', remembered once for all
+        head, sep, tail = key.rpartition("-")
+        if sep and head and not tail.isalpha():
+            return key_group(head)
+    name = key.decode(errors="replace") if type(key) is bytes else str(key)
+    try:
+        out = sys.intern(_split(name))
+    except Exception:  # noqa: BLE001 - any odd name still belongs to some group
+        out = "Other"
+    if len(_GROUPS) < 100_000:
+        try:
+            _GROUPS[key] = out
+        except TypeError:
+            pass
+    return out
+
+
+def _key_text(key: Hashable) -> str:
+    return key if type(key) is str else repr(key)
+
+
+class Recorder:
+    """The scheduler's record of its work, published for the dashboard.
+
+    Parameters
+    ----------
+    server : SchedulerServer
+        The scheduler loop this records (read on the scheduler thread only).
+    interval : float
+        Seconds between two snapshots.
+    stream_size : int
+        Task-stream records kept in the ring buffer.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> from mpiflow.distributed.scheduler import SchedulerState
+    >>> server = SimpleNamespace(state=SchedulerState(), worker_info={}, clients=set(),
+    ...                          started=0.0, joins=None, transport=None)
+    >>> rec = Recorder(server)
+    >>> rec.task({"key": "inc-1", "from": 2, "start": 1.0, "stop": 2.0, "thread": 7}, "memory")
+    >>> rec.publish()
+    >>> records, next_ = rec.task_stream(0.0)
+    >>> [r["group"] for r in records], next_
+    (['inc'], 1)
+    """
+
+    def __init__(self, server: Any, interval: float = 0.5,
+                 stream_size: int = STREAM_SIZE) -> None:
+        self.server = server
+        self.interval = interval
+        self.lock = threading.Lock()
+        self.stream: deque = deque(maxlen=stream_size)
+        self.pending: list = []
+        self.published = 0  # records ever moved into the ring buffer
+        self.groups: dict[str, list[int]] = {}
+        self.snapshot: dict[str, Any] = {}
+        self.graph_wanted = 0.0
+        self.events: deque = deque(maxlen=200)
+        self.dashboard: dict[str, Any] = {}
+        self._log: Any = None
+        self._last_entry: Any = None
+        self._seen = 0
+        self._counters: dict = {}  # key name -> its group's counters (a cache)
+        self._next = 0.0
+        self._finished = 0
+        self._rates: deque = deque(maxlen=8)
+        self._known_workers: set[str] = set()
+
+    # -- scheduler thread ------------------------------------------------------
+    def task(self, msg: dict, status: str) -> None:
+        """Note a task report (``task-finished`` or ``task-erred``) of a worker."""
+        self.pending.append((msg, status))  # unpacked by publish(), off the per-task path
+
+    def tick(self) -> None:
+        """Publish a new snapshot if :attr:`interval` has passed since the last one."""
+        now = time.monotonic()
+        if now >= self._next:
+            self._next = now + self.interval
+            self.publish()
+
+    def publish(self) -> None:
+        """Bring the counters up to date and publish a fresh snapshot."""
+        self._scan_log()
+        pending = [(msg["key"], msg["from"], msg.get("thread", 0), msg.get("start", 0.0),
+                    msg.get("stop", 0.0), status) for msg, status in self._take_pending()]
+        self._finished += len(pending)
+        with self.lock:
+            self.stream.extend(pending)
+            self.published += len(pending)
+        now = time.time()
+        self._rates.append((now, self._finished))
+        t0, n0 = self._rates[0]
+        rate = (self._finished - n0) / (now - t0) if now > t0 else 0.0
+        workers = self._workers(now)
+        self.snapshot = {
+            "time": now,
+            "workers": workers,
+            "progress": self._progress(),
+            "info": self._info(now, rate, workers),
+            "graph": self._graph() if time.time() - self.graph_wanted < GRAPH_INTEREST else None,
+        }
+
+    def _take_pending(self) -> list:
+        pending, self.pending = self.pending, []
+        return pending
+
+    def _scan_log(self) -> None:
+        """Apply the transitions logged since the last look to the group counters."""
+        log = self.server.state.log
+        if log is not self._log:  # a new state machine (restart): start afresh
+            self._log, self._last_entry, self._seen = log, None, 0
+            self.groups, self._counters = {}, {}
+        if not log:
+            return
+        last = self._last_entry
+        if last is None or len(log) < (log.maxlen or sys.maxsize):
+            # nothing was dropped yet: the new entries are the last len - seen ones
+            new = list(islice(reversed(log), len(log) - self._seen))
+            new.reverse()
+        else:
+            new = []
+            for entry in reversed(log):
+                if entry is last:
+                    break
+                new.append(entry)
+            else:  # the log wrapped around since the last look
+                self._recount()
+                self._last_entry, self._seen = log[-1], len(log)
+                return
+            new.reverse()
+        self._last_entry, self._seen = log[-1], len(log)
+        self._count(new)
+
+    def _count(self, entries: list) -> None:
+        """Add ``(key, start, finish, stimulus)`` transitions to the group counters."""
+        counters, moves, cache = self._counters, _MOVES, self._counters_of
+        for key, start, finish, _ in entries:
+            c = counters.get(key[0] if type(key) is tuple and key else key)
+            if c is None:
+                c = cache(key)
+            out, into, extra = moves[start][finish]
+            if out >= 0:
+                c[out] -= 1
+            if into >= 0:
+                c[into] += 1
+            if extra >= 0:
+                c[extra] += 1
+
+    def _counters_of(self, key: Hashable) -> list[int]:
+        """The counters of ``key``'s group, remembered under the key's name."""
+        counters = self._counters
+        if len(counters) > 200_000:  # string keys are each their own name: forget them
+            counters.clear()
+        name = key[0] if type(key) is tuple and key else key
+        if type(name) is str:
+            head, sep, tail = name.rpartition("-")
+            if sep and head and not tail.isalpha():  # the group of head is the group of name
+                c = counters.get(head)
+                if c is None:
+                    c = counters[head] = self.groups.setdefault(key_group(head), [0] * 5)
+                counters[name] = c
+                return c
+        c = counters[name] = self.groups.setdefault(key_group(name), [0] * 5)
+        return c
+
+    def _recount(self) -> None:
+        """Rebuild the current counts from every task (rare: the log outran us)."""
+        fresh: dict[str, list[int]] = {}
+        for ts in self.server.state.tasks.values():
+            c = fresh.setdefault(key_group(ts.key), [0, 0, 0, 0, 0])
+            s = _SLOT.get(ts.state)
+            if s is not None:
+                c[s] += 1
+        for g, c in fresh.items():
+            old = self.groups.get(g, [0, 0, 0, 0, 0])
+            c[DONE] = max(old[DONE] + max(0, c[MEMORY] - old[MEMORY]), c[MEMORY])
+            c[ERRED] = old[ERRED]
+        for g, old in self.groups.items():
+            if g not in fresh:
+                fresh[g] = [0, 0, 0, old[DONE], old[ERRED]]
+        self.groups, self._counters = fresh, {}
+
+    def _progress(self) -> list[dict]:
+        out = []
+        for g, (waiting, processing, memory, done, erred) in self.groups.items():
+            waiting, processing = max(0, waiting), max(0, processing)
+            out.append({"group": g, "done": done, "processing": processing,
+                        "waiting": waiting, "erred": erred, "memory": max(0, memory),
+                        "total": done + processing + waiting + erred})
+        return out
+
+    def _workers(self, now: float) -> list[dict]:
+        server = self.server
+        out = []
+        names = set()
+        for name, info in server.worker_info.items():
+            ws = server.state.workers.get(name)
+            metrics = info.get("metrics") or {}
+            names.add(name)
+            out.append({
+                "name": name, "rank": info.get("rank"), "host": info.get("host"),
+                "pid": info.get("pid"), "nthreads": info.get("nthreads"),
+                "memory_limit": info.get("memory_limit") or 0,
+                "memory": metrics.get("memory"), "cpu": metrics.get("cpu"),
+                "processing": len(ws.processing) if ws is not None else 0,
+                "stored_keys": len(ws.has_what) if ws is not None else 0,
+                "nbytes": ws.nbytes if ws is not None else 0, "spilled_nbytes": 0,
+                "last_heartbeat": info.get("last_heartbeat"),
+                "last_seen": now - info["last_heartbeat"] if info.get("last_heartbeat")
+                else None,
+            })
+        for name in sorted(names - self._known_workers):
+            self.events.append({"time": now, "event": f"worker {name} joined"})
+        for name in sorted(self._known_workers - names):
+            self.events.append({"time": now, "event": f"worker {name} left"})
+        self._known_workers = names
+        return sorted(out, key=lambda w: w["rank"] if w["rank"] is not None else -1)
+
+    def _info(self, now: float, rate: float, workers: list) -> dict:
+        server = self.server
+        joins = server.joins
+        counts = [sum(c[i] for c in self.groups.values()) for i in range(5)]
+        return {
+            "scheduler": "mpi://0", "host": socket.gethostname(), "pid": os.getpid(),
+            "started": server.started, "now": now, "uptime": now - server.started,
+            "workers": len(workers), "threads": sum(w["nthreads"] or 0 for w in workers),
+            "clients": len(server.clients),
+            "memory": sum(w["memory"] or 0 for w in workers),
+            "memory_limit": sum(w["memory_limit"] or 0 for w in workers),
+            "tasks": {"waiting": max(0, counts[WAITING]),
+                      "processing": max(0, counts[PROCESSING]),
+                      "memory": max(0, counts[MEMORY]), "done": counts[DONE],
+                      "erred": counts[ERRED]},
+            "tasks_finished": self._finished, "tasks_per_second": rate,
+            "scheduler_file": joins.path if joins is not None else None,
+            "dashboard": dict(self.dashboard),
+            "python": sys.version.split()[0], "events": list(self.events),
+        }
+
+    def _graph(self) -> dict:
+        tasks = self.server.state.tasks
+        n = len(tasks)
+        if n > GRAPH_GROUP_TASKS:
+            return {"tasks": n, "nodes": [], "edges": [], "group_edges": [],
+                    "too_large": True}
+        group_edges: set[tuple[str, str]] = set()
+        for ts in tasks.values():
+            g = key_group(ts.key)
+            for dts in ts.deps:
+                dg = key_group(dts.key)
+                if dg != g:
+                    group_edges.add((dg, g))
+        graph: dict[str, Any] = {"tasks": n, "nodes": [], "edges": [],
+                                 "group_edges": sorted(group_edges), "too_large": False}
+        if n <= GRAPH_TASKS:
+            index = {ts.key: i for i, ts in enumerate(tasks.values())}
+            graph["nodes"] = [{"key": _key_text(ts.key), "group": key_group(ts.key),
+                               "state": ts.state} for ts in tasks.values()]
+            graph["edges"] = [[index[dts.key], index[ts.key]] for ts in tasks.values()
+                              for dts in ts.deps if dts.key in index]
+        return graph
+
+    # -- HTTP threads ------------------------------------------------------------
+    def task_stream(self, since: float = 0.0, limit: int = STREAM_LIMIT,
+                    after: int | None = None) -> tuple[list[dict], int]:
+        """Task-stream records that stopped after ``since`` (seconds since the epoch).
+
+        With ``after``, only records published after the first ``after`` ones
+        (a poller passes the ``next`` of its previous call and misses
+        nothing, even a record a worker reported late). Returns at most
+        ``limit`` records, the most recent ones, and ``next``.
+        """
+        with self.lock:  # copy only what may be returned, newest first
+            published = self.published
+            wanted = len(self.stream)
+            if after is not None:
+                wanted = max(0, min(wanted, published - after))
+            if since <= 0:
+                wanted = min(wanted, limit)
+            records = list(islice(reversed(self.stream), wanted))
+        out = []
+        for i, (key, rank, thread, start, stop, status) in enumerate(records):
+            if stop <= since:
+                continue
+            out.append({"key": _key_text(key), "group": key_group(key),
+                        "worker": f"mpi://{rank}", "thread": thread, "start": start,
+                        "stop": stop, "status": status})
+            if len(out) >= limit:
+                break
+            if i % 200 == 199:
+                time.sleep(0)  # let the scheduler's threads have the GIL: keep its latency
+        out.reverse()
+        return out, published
