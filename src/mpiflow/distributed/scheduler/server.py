@@ -171,18 +171,27 @@ class SchedulerServer:
             self._apply([e for member in lost for e in self._lose(member)])
             self._flush()
 
-    def _lose(self, member: int) -> list:
-        """``member`` died or hung: forget it everywhere and tell the others."""
+    def _forget_member(self, member: int) -> tuple[bool, bool]:
+        """Stop counting ``member`` as a worker, client, watched process and join member.
+
+        Returns whether it was a registered worker and whether it was a client.
+        """
         self.liveness.forget(member)
         if self.joins is not None:
             self.joins.forget(member)
+        was_client = member in self.clients
+        self.clients.discard(member)
+        return self.worker_info.pop(address(member), None) is not None, was_client
+
+    def _lose(self, member: int) -> list:
+        """``member`` died or hung: forget it everywhere and tell the others."""
+        was_worker, was_client = self._forget_member(member)
         self.transport.endpoint.drop_peer(member)
         name = address(member)
         events: list = []
-        if self.worker_info.pop(name, None) is not None:
+        if was_worker:
             events.append(ev.WorkerLeft(name, expected=False, stimulus_id=f"lost-{name}"))
-        if member in self.clients:
-            self.clients.discard(member)
+        if was_client:
             events.append(ev.ClientDisconnected(name, stimulus_id=f"lost-{name}"))
         for other in self.members():
             self._post(other, {"op": "peer-lost", "id": member})
@@ -294,18 +303,13 @@ class SchedulerServer:
     def _on_unregister_worker(self, msg: dict) -> list:
         """A worker leaves on purpose: what it held is recomputed or fetched elsewhere."""
         name = address(msg["from"])
-        self.worker_info.pop(name, None)
-        self.liveness.forget(msg["from"])
-        if self.joins is not None:
-            self.joins.forget(msg["from"])
+        self._forget_member(msg["from"])
         self.transport.reply(msg, "ok")
         return [ev.WorkerLeft(name, expected=True, stimulus_id=f"leave-{name}")]
 
     # -- retiring workers and restarting -----------------------------------------
     def _on_retire_workers(self, msg: dict) -> list:
         """Copy what only the leaving workers hold to the others, then close them."""
-        from mpiflow.distributed.roles import rank_of
-
         names = [address(rank_of(w)) for w in msg["workers"]]
         unknown = [n for n in names if n not in self.state.workers]
         stay = [w for w in self.state.workers.values() if w.name not in names]
@@ -340,12 +344,9 @@ class SchedulerServer:
                     events.append(ev.DataAdded(address(rank), dict(fut.result()),
                                                stimulus_id="retire-replicate"))
             for name in names:
-                info = self.worker_info.pop(name, None)
-                if info is not None:
-                    self.liveness.forget(info["rank"])
-                    if self.joins is not None:
-                        self.joins.forget(info["rank"])
-                    self.transport.send(info["rank"], {"op": "close"})
+                rank = rank_of(name)
+                if self._forget_member(rank)[0]:
+                    self.transport.send(rank, {"op": "close"})
                 events.append(ev.WorkerLeft(name, expected=True, stimulus_id="retire"))
             self._apply(events)
             self._flush()
@@ -383,10 +384,7 @@ class SchedulerServer:
         return []
 
     def _on_client_closed(self, msg: dict) -> list:
-        self.clients.discard(msg["from"])
-        self.liveness.forget(msg["from"])
-        if self.joins is not None:
-            self.joins.forget(msg["from"])
+        self._forget_member(msg["from"])
         if "rid" in msg:  # a client that leaves waits for this before it stops listening
             self.transport.reply(msg, "ok")
         return [ev.ClientDisconnected(address(msg["from"]), stimulus_id="client-closed")]
