@@ -16,7 +16,11 @@ Sides (4 processes each where a cluster is involved, on the same machine):
 
 - ``mpiflow``: ``mpiexec -n 4 python cluster.py --side mpiflow``; the script
   calls ``mpiflow.distributed.initialize()``: rank 0 scheduler, rank 1 client,
-  ranks 2-3 workers;
+  ranks 2-3 workers; the dashboard is on and a poller process makes the
+  requests of an open ``/status`` page every 0.5 s, as a browser would;
+- ``mpiflow-nodash``: the same with ``dashboard_address=None`` (map, round
+  trip and tree only), for the "dashboard on / off" ratio lines (target: on
+  within 5% of off);
 - ``dask-local``: ``distributed.LocalCluster(n_workers=2, threads_per_worker=1,
   processes=True)`` and a ``Client``, in a plain subprocess;
 - ``dask-mpi``: ``mpiexec -n 4`` with ``dask_mpi.initialize()`` (same layout as
@@ -74,12 +78,13 @@ sys.path.insert(0, str(HERE))
 
 from _common import add_pairwise_tree, emit, machine  # noqa: E402
 
-SIDES = ["raw-mpi", "mpiflow", "dask-local", "dask-mpi", "mpi4py-futures"]
+SIDES = ["raw-mpi", "mpiflow", "mpiflow-nodash", "dask-local", "dask-mpi", "mpi4py-futures"]
 MB = 2**20
 TARGET_VS_DASK = 5.0
 TARGET_VS_MPI4PY = 1.0
 TARGET_ROUNDTRIP_US = 1000.0
 TARGET_TRANSFER_FRACTION = 0.7
+TARGET_DASHBOARD_ON_OFF = 0.95
 
 
 def sizes(quick: bool) -> dict[str, Any]:
@@ -133,7 +138,8 @@ def p90(xs: list[float]) -> float:
     return statistics.quantiles(xs, n=10)[-1] if len(xs) >= 2 else xs[0]
 
 
-def measure_client(side: str, client: Any, wait: Any, quick: bool) -> None:
+def measure_client(side: str, client: Any, wait: Any, quick: bool,
+                   transfers: bool = True) -> None:
     """The same workloads through any Dask-compatible ``Client``."""
     cfg = sizes(quick)
     n, repeat = cfg["tasks"], cfg["repeat"]
@@ -181,6 +187,8 @@ def measure_client(side: str, client: Any, wait: Any, quick: bool) -> None:
     out(side, "tree", leaves=cfg["leaves"], tasks=ntasks, repeat=repeat, seconds_median=med,
         tasks_per_s=ntasks / med)
 
+    if not transfers:
+        return
     a, b = workers[0], workers[1]
     pids = client.run(os.getpid)
     # Warm up the worker-to-worker path (connections, buffers) with a small array.
@@ -213,11 +221,55 @@ def measure_client(side: str, client: Any, wait: Any, quick: bool) -> None:
 
 
 def side_mpiflow(quick: bool) -> None:
+    """The dashboard on, with its status page open (a poller makes the page's requests)."""
+    import tempfile
+
     from mpiflow.distributed import initialize, wait
 
-    client = initialize()  # ranks 0, 2, 3 serve here and never return
-    measure_client("mpiflow", client, wait, quick)
+    client = initialize(dashboard_address=":0")  # ranks 0, 2, 3 serve here and never return
+    link = client.dashboard_link
+    if not link:
+        raise RuntimeError("mpiflow: the dashboard did not start (no dashboard_link)")
+    count_file = tempfile.NamedTemporaryFile(prefix="mpiflow-bench-polls-", delete=False).name
+    poller = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--poll",
+                               link.rsplit("/", 1)[0], "--poll-count", count_file])
+    try:
+        measure_client("mpiflow", client, wait, quick)
+    finally:
+        alive = poller.poll() is None
+        poller.terminate()
+        poller.wait(10)
+    polls = int(Path(count_file).read_text() or 0)
+    os.unlink(count_file)
+    if not alive or polls == 0:
+        raise RuntimeError(f"mpiflow: the dashboard poller failed ({polls} polls)")
+    out("mpiflow", "dashboard", link=link, status_page_polls=polls)
     # Returning from the script ends the whole job with exit code 0.
+
+
+def side_mpiflow_nodash(quick: bool) -> None:
+    """The same as ``mpiflow`` with the dashboard off (no transfers: they do not touch it)."""
+    from mpiflow.distributed import initialize, wait
+
+    client = initialize(dashboard_address=None)
+    measure_client("mpiflow-nodash", client, wait, quick, transfers=False)
+
+
+def poll_dashboard(base: str, count_file: str) -> None:
+    """Make the requests of an open ``/status`` page every 0.5 s until terminated."""
+    import urllib.request
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    after, polls = 0, 0
+    while True:
+        for path in ("/api/v1/progress", "/api/v1/workers", "/api/v1/info",
+                     f"/api/v1/task-stream?after={after}&limit=1000"):
+            with urllib.request.urlopen(base + path, timeout=30) as response:
+                data = json.load(response)
+        after = data["next"]
+        polls += 1
+        Path(count_file).write_text(str(polls))
+        time.sleep(0.5)
 
 
 def side_dask_local(quick: bool) -> None:
@@ -316,6 +368,7 @@ def side_raw_mpi(quick: bool) -> None:
 
 SIDE_FUNCS = {
     "mpiflow": side_mpiflow,
+    "mpiflow-nodash": side_mpiflow_nodash,
     "dask-local": side_dask_local,
     "dask-mpi": side_dask_mpi,
     "mpi4py-futures": side_mpi4py_futures,
@@ -466,6 +519,14 @@ def ratios(records: dict[str, list[dict]], quick: bool) -> None:
             value = (mine["tasks_per_s"] / theirs["tasks_per_s"]
                      if mine and theirs else None)
             ratio_line(f"tasks_per_s mpiflow/{other}", value, target, workload=workload)
+    if "mpiflow-nodash" in records:
+        for workload in ("map", "tree"):
+            on, off = find(records, "mpiflow", workload), find(records, "mpiflow-nodash", workload)
+            ratio_line("tasks_per_s mpiflow dashboard on/off",
+                       on["tasks_per_s"] / off["tasks_per_s"] if on and off else None,
+                       TARGET_DASHBOARD_ON_OFF, workload=workload,
+                       on_tasks_per_s=on and round(on["tasks_per_s"]),
+                       off_tasks_per_s=off and round(off["tasks_per_s"]))
     rt = find(records, "mpiflow", "roundtrip")
     rec: dict[str, Any] = {"bench": "cluster", "ratio": "roundtrip mpiflow median_us",
                            "target_below_us": TARGET_ROUNDTRIP_US}
@@ -507,7 +568,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="skip LocalCluster start-up and worker-loss recovery "
                              "(benchmarks/cluster_lifecycle.py)")
     parser.add_argument("--side", choices=SIDES, help=argparse.SUPPRESS)  # inside a job
+    parser.add_argument("--poll", help=argparse.SUPPRESS)  # the dashboard poller's base URL
+    parser.add_argument("--poll-count", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.poll:
+        poll_dashboard(args.poll, args.poll_count)
+        return 0
     if args.side:
         SIDE_FUNCS[args.side](args.quick)
         return 0
