@@ -1,4 +1,4 @@
-"""A text progress bar for the local schedulers."""
+"""A text progress bar for the local schedulers and for ``compute`` on a ``Client``."""
 
 from __future__ import annotations
 
@@ -34,10 +34,14 @@ def format_time(seconds: float) -> str:
 
 
 class ProgressBar(Callback):
-    """Show a progress bar while a local scheduler computes.
+    """Show a progress bar while a local scheduler or a ``Client`` computes.
 
     Use as a context manager around ``compute`` calls, or ``register()`` it
-    once for every computation.
+    once for every computation. With a ``Client`` as the scheduler
+    (``compute(scheduler=client)`` or ``config.set(scheduler=client)``) the
+    bar counts the results asked for as they finish on the cluster, one per
+    key (chunk, partition) of the output, as ``mpiflow.distributed.progress``
+    does for futures; with a local scheduler it counts every task.
 
     Parameters
     ----------

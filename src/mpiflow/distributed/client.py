@@ -32,6 +32,7 @@ from mpiflow.core.tokenize import tokenize
 from mpiflow.core.traverse import flatten_keys
 from mpiflow.core.validate import validate
 from mpiflow.distributed.client_info import REQUEST_TIMEOUT, ClusterInfoMixin
+from mpiflow.distributed.dashboard.progress import following_futures
 from mpiflow.distributed.futures import Future, KeyState
 from mpiflow.distributed.join import on_accept_join
 from mpiflow.distributed.packing import (
@@ -431,7 +432,8 @@ class Client(ClusterInfoMixin):
         futures = {k: Future(k, self) for k in flat}
         if not sync:
             return nest(keys, futures)
-        values = self.gather(list(futures.values()))
+        with following_futures(graph, list(futures.values()), kwargs.get("callbacks")):
+            values = self.gather(list(futures.values()))  # a ProgressBar follows these
         results = dict(zip(futures, values, strict=True))
         return nest(keys, results)
 
