@@ -14,9 +14,10 @@ True
 
 from mpiflow.distributed.client import Client, default_client
 from mpiflow.distributed.dashboard.progress import progress
+from mpiflow.distributed.dashboard.report import performance_report
 from mpiflow.distributed.futures import Future, as_completed, wait
 from mpiflow.distributed.launch import initialize
 from mpiflow.distributed.local_cluster import LocalCluster
 
 __all__ = ["Client", "Future", "LocalCluster", "as_completed", "default_client", "initialize",
-           "progress", "wait"]
+           "performance_report", "progress", "wait"]

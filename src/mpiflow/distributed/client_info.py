@@ -15,6 +15,7 @@ import cloudpickle
 
 from mpiflow.distributed.packing import iter_futures
 from mpiflow.distributed.roles import address, rank_of
+from mpiflow.distributed.scheduler.adaptive import check_n_workers, check_target_duration
 
 __all__ = ["REQUEST_TIMEOUT", "ClusterInfoMixin"]
 
@@ -50,6 +51,28 @@ class ClusterInfoMixin:
         'http://127.0.0.1:8787/status'
         """
         return self.scheduler_info().get("dashboard_link")
+
+    def performance_data(self, since: float | None = None) -> dict:
+        """What the scheduler recorded from ``since`` until now, for a performance report.
+
+        ``since`` is a time on the scheduler's clock (seconds since the
+        epoch). Without it, the answer is only ``{"time": now}``: the start
+        of a window (and, on a cluster without a dashboard, the scheduler
+        starts recording). With it: ``tasks``, ``transfers``, ``memory``,
+        ``workers`` (see :meth:`Recorder.report
+        <mpiflow.distributed.dashboard.Recorder.report>`).
+
+        Examples
+        --------
+        >>> t0 = client.performance_data()["time"]  # doctest: +SKIP
+        >>> total = client.submit(sum, [1, 2]).result()  # doctest: +SKIP
+        >>> [t[1] for t in client.performance_data(t0)["tasks"]]  # doctest: +SKIP
+        ['sum']
+        """
+        msg: dict[str, Any] = {"op": "performance-report"}
+        if since is not None:
+            msg["since"] = float(since)
+        return self._ask(msg)
 
     def wait_for_workers(self, n_workers: int, timeout: float | None = 60.0) -> None:
         """Block until at least ``n_workers`` workers have joined."""
@@ -104,6 +127,55 @@ class ClusterInfoMixin:
         """
         names = [workers] if isinstance(workers, (str, int)) else list(workers)
         return self._ask({"op": "retire-workers", "workers": names}, timeout=timeout)
+
+    def adaptive_target(self, target_duration: float = 5.0, *,
+                        nthreads: int | None = None) -> int:
+        """How many workers the cluster's work wants, to finish within ``target_duration``.
+
+        The scheduler adds up the expected run time of every queued and
+        processing task (the mean observed duration of its task group, 0.5 s
+        for groups not seen yet) and divides by ``target_duration`` times the
+        threads of one worker. It is at least 1 while any task still has to
+        run, enough workers to hold the stored results within 60 % of their
+        memory limits, and never fewer than the workers running tasks now. 0
+        means no work and no data. An adapt loop clamps it to its minimum and
+        maximum. Cheap (no per-task work): ask it every second.
+
+        Parameters
+        ----------
+        target_duration : float
+            Seconds the work in hand should take.
+        nthreads : int, optional
+            Threads of a worker that would be started (default: the mean of
+            the current workers, 1 when there are none).
+
+        Examples
+        --------
+        >>> client.adaptive_target(target_duration=5.0)  # doctest: +SKIP
+        4
+        """
+        target_duration = check_target_duration(target_duration)
+        msg: dict = {"op": "adaptive-target", "target_duration": target_duration}
+        if nthreads is not None:
+            msg["nthreads"] = nthreads
+        return self._ask(msg)
+
+    def workers_to_close(self, n: int) -> list[str]:
+        """Addresses of the workers to retire so that ``n`` workers remain.
+
+        Idle workers first (fewest stored bytes, then oldest); workers running
+        tasks only when the idle ones are not enough. Workers being retired
+        right now count as gone and are not named again. Pass the list to
+        :meth:`retire_workers`, which moves their data to the workers that
+        stay. Unlike Dask's ``Scheduler.workers_to_close(n=...)``, ``n`` is
+        how many workers to *keep*, so ``client.adaptive_target()`` fits in.
+
+        Examples
+        --------
+        >>> client.workers_to_close(client.adaptive_target())  # doctest: +SKIP
+        ['mpi://3']
+        """
+        return self._ask({"op": "workers-to-close", "n": check_n_workers(n)})
 
     def restart(self, timeout: float = REQUEST_TIMEOUT) -> None:
         """Forget every task and free all data on the cluster; workers stay connected.

@@ -17,6 +17,7 @@ from __future__ import annotations
 import itertools
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
@@ -59,6 +60,9 @@ class Transport:
         self._rids = itertools.count()
         self._pending: dict[int, Future] = {}
         self._lock = threading.Lock()
+        #: When set, :meth:`fetch` appends ``(rank, nbytes, start, stop, nkeys)`` per fetch
+        #: (wall-clock seconds; bytes as received): the transfers a performance report shows.
+        self.fetch_log: deque | None = None
 
     def send(self, rank: int, msg: dict) -> Future:
         """Queue control message ``msg`` for ``rank``; returns when it is queued."""
@@ -140,6 +144,7 @@ class Transport:
         if self.endpoint.is_lost(rank):
             raise MissingData(keys[0], rank)
         stream = self.endpoint.new_stream()
+        started = time.time()
         deadline = time.monotonic() + timeout
         try:
             self.send(rank, {"op": "get-data", "keys": list(keys), "stream": stream})
@@ -162,6 +167,10 @@ class Transport:
             raise
         finally:
             self.endpoint.discard_stream(stream)
+        log = self.fetch_log
+        if log is not None:
+            log.append((rank, sum(memoryview(f).nbytes for f in frames), started, time.time(),
+                        len(keys)))
         result = loads(frames)
         if isinstance(result, dict) and "__missing__" in result:
             raise MissingData(result["__missing__"], rank)

@@ -6,10 +6,14 @@ The scheduler thread does two things for the dashboard:
   to a plain list (the worker's report already carries the start and stop
   times and the thread);
 - every :attr:`Recorder.interval` seconds, :meth:`Recorder.publish` moves
-  those tuples into a bounded ring buffer (under a lock), brings the
+  those tuples into a bounded ring buffer (under a lock), and the timed
+  transfers the reports carry into another, brings the
   per-group counters up to date from the state machine's transition log
   (only the entries added since the last look), and replaces
   :attr:`Recorder.snapshot`, a dict that is never changed once published.
+
+A worker's heartbeat (twice a second) adds one memory sample to a third
+ring buffer, read by performance reports.
 
 The HTTP threads only read the latest snapshot and copy the ring buffer
 under the lock; they never touch the state machine.
@@ -35,10 +39,14 @@ from collections.abc import Hashable
 from itertools import islice
 from typing import Any
 
-__all__ = ["Recorder", "key_group", "STREAM_SIZE"]
+__all__ = ["Recorder", "key_group", "STREAM_SIZE", "TRANSFERS_SIZE", "MEMORY_SIZE"]
 
 #: Task-stream records kept (the oldest are dropped first).
 STREAM_SIZE = 100_000
+#: Transfer records kept (the oldest are dropped first).
+TRANSFERS_SIZE = 100_000
+#: Memory samples kept (one per worker per heartbeat, the oldest dropped first).
+MEMORY_SIZE = 100_000
 #: Most task-stream records one request returns.
 STREAM_LIMIT = 20_000
 #: Graphs up to this many tasks are published node by node for /graph.
@@ -153,6 +161,10 @@ class Recorder:
         self.stream: deque = deque(maxlen=stream_size)
         self.pending: list = []
         self.published = 0  # records ever moved into the ring buffer
+        # (source rank, destination rank, nbytes, start, stop, nkeys) per fetch
+        self.transfers: deque = deque(maxlen=TRANSFERS_SIZE)
+        self.transfers_published = 0
+        self.memory: deque = deque(maxlen=MEMORY_SIZE)  # (time, rank, rss) per heartbeat
         self.groups: dict[str, list[int]] = {}
         self.snapshot: dict[str, Any] = {}
         self.graph_wanted = 0.0
@@ -172,6 +184,11 @@ class Recorder:
         """Note a task report (``task-finished`` or ``task-erred``) of a worker."""
         self.pending.append((msg, status))  # unpacked by publish(), off the per-task path
 
+    def heartbeat(self, when: float, rank: int, metrics: dict) -> None:
+        """Note the memory a worker's heartbeat reports (one tuple per heartbeat)."""
+        if metrics.get("memory") is not None:
+            self.memory.append((when, rank, metrics["memory"]))
+
     def tick(self) -> None:
         """Publish a new snapshot if :attr:`interval` has passed since the last one."""
         now = time.monotonic()
@@ -182,12 +199,19 @@ class Recorder:
     def publish(self) -> None:
         """Bring the counters up to date and publish a fresh snapshot."""
         self._scan_log()
+        taken = self._take_pending()
         pending = [(msg["key"], msg["from"], msg.get("thread", 0), msg.get("start", 0.0),
-                    msg.get("stop", 0.0), status) for msg, status in self._take_pending()]
+                    msg.get("stop", 0.0), status) for msg, status in taken]
+        transfers = [(source, msg["from"], nbytes, start, stop, nkeys)
+                     for msg, _ in taken if "transfers" in msg
+                     for source, nbytes, start, stop, nkeys in msg["transfers"]]
         self._finished += len(pending)
         with self.lock:
             self.stream.extend(pending)
             self.published += len(pending)
+            if transfers:
+                self.transfers.extend(transfers)
+                self.transfers_published += len(transfers)
         now = time.time()
         self._rates.append((now, self._finished))
         t0, n0 = self._rates[0]
@@ -361,7 +385,93 @@ class Recorder:
                               for dts in ts.deps if dts.key in index]
         return graph
 
+    def report(self, since: float, until: float) -> dict[str, Any]:
+        """Everything recorded between ``since`` and ``until``, for a performance report.
+
+        Call :meth:`publish` first (on the scheduler thread) so that the
+        latest reports are in. Records are compact lists: tasks
+        ``[key, group, rank, thread, start, stop, status]`` that ran at some
+        point in the window, transfers ``[source rank, destination rank,
+        nbytes, start, stop, nkeys]`` that ended in it and memory samples
+        ``[time, rank, rss]`` taken in it (and each worker's last one before it).
+
+        Examples
+        --------
+        >>> from types import SimpleNamespace
+        >>> from mpiflow.distributed.scheduler import SchedulerState
+        >>> server = SimpleNamespace(state=SchedulerState(), worker_info={}, clients=set(),
+        ...                          started=0.0, joins=None, transport=None)
+        >>> rec = Recorder(server)
+        >>> rec.task({"key": "add-1", "from": 3, "start": 5.0, "stop": 6.0, "thread": 1,
+        ...           "transfers": [(2, 800, 5.0, 5.1, 1)]}, "memory")
+        >>> rec.publish()
+        >>> data = rec.report(4.0, 7.0)
+        >>> data["tasks"], data["transfers"]
+        ([['add-1', 'add', 3, 1, 5.0, 6.0, 'memory']], [[2, 3, 800, 5.0, 5.1, 1]])
+        >>> rec.report(6.5, 7.0)["tasks"]
+        []
+        """
+        with self.lock:
+            stream, transfers, memory = list(self.stream), list(self.transfers), list(self.memory)
+        tasks = [[_key_text(key), key_group(key), rank, thread, start, stop, status]
+                 for key, rank, thread, start, stop, status in stream
+                 if stop >= since and start <= until]
+        workers = [{"name": w["name"], "rank": w["rank"], "host": w["host"],
+                    "nthreads": w["nthreads"], "memory_limit": w["memory_limit"]}
+                   for w in self.snapshot.get("workers", [])]
+        before: dict = {}  # the last sample of each worker before the window: its start
+        for m in memory:
+            if m[0] < since:
+                before[m[1]] = m
+        return {"since": since, "until": until, "time": time.time(), "tasks": tasks,
+                "transfers": [list(t) for t in transfers if since <= t[4] <= until],
+                "memory": [list(m) for m in before.values()]
+                + [list(m) for m in memory if since <= m[0] <= until],
+                "workers": workers, "clients": sorted(self.server.clients),
+                "dropped": {"tasks": self.published > len(stream) and bool(stream)
+                            and stream[0][4] > since,
+                            "transfers": self.transfers_published > len(transfers)
+                            and bool(transfers) and transfers[0][4] > since}}
+
     # -- HTTP threads ------------------------------------------------------------
+    def transfer_records(self, since: float = 0.0, limit: int = STREAM_LIMIT,
+                         after: int | None = None) -> tuple[list[dict], int]:
+        """Transfers that ended after ``since``; ``after`` and ``limit`` as in :meth:`task_stream`.
+
+        Examples
+        --------
+        >>> from types import SimpleNamespace
+        >>> from mpiflow.distributed.scheduler import SchedulerState
+        >>> server = SimpleNamespace(state=SchedulerState(), worker_info={}, clients=set(),
+        ...                          started=0.0, joins=None, transport=None)
+        >>> rec = Recorder(server)
+        >>> rec.task({"key": "add-1", "from": 3, "start": 5.0, "stop": 6.0, "thread": 1,
+        ...           "transfers": [(2, 800, 5.0, 5.5, 1)]}, "memory")
+        >>> rec.publish()
+        >>> records, next_ = rec.transfer_records()
+        >>> records[0]["source"], records[0]["destination"], records[0]["bandwidth"], next_
+        ('mpi://2', 'mpi://3', 1600.0, 1)
+        """
+        with self.lock:
+            published = self.transfers_published
+            wanted = len(self.transfers)
+            if after is not None:
+                wanted = max(0, min(wanted, published - after))
+            if since <= 0:
+                wanted = min(wanted, limit)
+            records = list(islice(reversed(self.transfers), wanted))
+        out = []
+        for source, dest, nbytes, start, stop, nkeys in records:
+            if stop <= since:
+                continue
+            out.append({"source": f"mpi://{source}", "destination": f"mpi://{dest}",
+                        "nbytes": nbytes, "keys": nkeys, "start": start, "stop": stop,
+                        "bandwidth": nbytes / (stop - start) if stop > start else None})
+            if len(out) >= limit:
+                break
+        out.reverse()
+        return out, published
+
     def task_stream(self, since: float = 0.0, limit: int = STREAM_LIMIT,
                     after: int | None = None) -> tuple[list[dict], int]:
         """Task-stream records that stopped after ``since`` (seconds since the epoch).

@@ -73,16 +73,10 @@ class _Handler(BaseHTTPRequestHandler):
             body = {"time": snap.get("time"), "groups": snap.get("progress", []),
                     "tasks_per_second": snap.get("info", {}).get("tasks_per_second", 0.0)}
         elif name == "task-stream":
-            try:
-                since = float(query.get("since", ["0"])[0])
-                limit = int(query.get("limit", [str(STREAM_LIMIT)])[0])
-                after = int(query["after"][0]) if "after" in query else None
-            except ValueError:
-                self._error(HTTPStatus.BAD_REQUEST,
-                            "since must be a number of seconds since the epoch, limit and after "
-                            "integers, e.g. /api/v1/task-stream?since=1700000000.5&limit=1000")
+            if (window := self._window(name, query)) is None:
                 return
-            tasks, next_ = rec.task_stream(since, max(1, limit), after)
+            since, limit, after = window
+            tasks, next_ = rec.task_stream(since, limit, after)
             head = json.dumps({"time": snap.get("time"), "since": since, "next": next_})
             parts = [head[:-1].encode(), b', "tasks": [']
             for i in range(0, len(tasks), 200):  # a long encoding would hold the GIL for ms
@@ -93,6 +87,12 @@ class _Handler(BaseHTTPRequestHandler):
             parts.append(b"]}")
             self._send(HTTPStatus.OK, "application/json", b"".join(parts))
             return
+        elif name == "transfers":
+            if (window := self._window(name, query)) is None:
+                return
+            transfers, next_ = rec.transfer_records(*window)
+            body = {"time": snap.get("time"), "since": window[0], "next": next_,
+                    "transfers": transfers}
         elif name == "info":
             body = snap.get("info", {})
         elif name == "graph":
@@ -100,9 +100,22 @@ class _Handler(BaseHTTPRequestHandler):
             body = {"time": snap.get("time"), "graph": snap.get("graph")}
         else:
             self._error(HTTPStatus.NOT_FOUND, f"no API endpoint {name!r}; there are "
-                        "workers, progress, task-stream, info and graph")
+                        "workers, progress, task-stream, transfers, info and graph")
             return
         self._send(HTTPStatus.OK, "application/json", json.dumps(body, default=str).encode())
+
+    def _window(self, name: str, query: dict) -> tuple[float, int, int | None] | None:
+        """``since``, ``limit`` and ``after`` of a query (None: answered with an error)."""
+        try:
+            since = float(query.get("since", ["0"])[0])
+            limit = int(query.get("limit", [str(STREAM_LIMIT)])[0])
+            after = int(query["after"][0]) if "after" in query else None
+        except ValueError:
+            self._error(HTTPStatus.BAD_REQUEST,
+                        "since must be a number of seconds since the epoch, limit and after "
+                        f"integers, e.g. /api/v1/{name}?since=1700000000.5&limit=1000")
+            return None
+        return since, max(1, limit), after
 
     def _static(self, name: str) -> None:
         target = (STATIC / name).resolve()

@@ -17,6 +17,7 @@ from mpiflow.distributed.comm.core import CommTimeoutError
 from mpiflow.distributed.roles import address, rank_of
 from mpiflow.distributed.scheduler import events as ev
 from mpiflow.distributed.scheduler import instructions as ins
+from mpiflow.distributed.scheduler.adaptive import adaptive_target, workers_to_close
 from mpiflow.distributed.scheduler.liveness import Liveness
 from mpiflow.distributed.scheduler.state import SchedulerState
 from mpiflow.distributed.transport import Transport
@@ -32,7 +33,9 @@ def _packed(exc: BaseException) -> Any:
 #: Control messages handled per round before instructions are sent.
 MAX_ROUND = 1000
 #: Requests answered from the current state: events received before them apply first.
-QUERIES = frozenset({"who-has", "scheduler-info", "shutdown", "retire-workers", "restart"})
+QUERIES = frozenset({"who-has", "scheduler-info", "shutdown", "retire-workers", "restart",
+                     "adaptive-target", "workers-to-close",
+                     "performance-report"})
 
 
 class SchedulerServer:
@@ -82,6 +85,8 @@ class SchedulerServer:
             "unregister-worker": self._on_unregister_worker,
             "heartbeat": self._on_heartbeat,
             "retire-workers": self._on_retire_workers,
+            "adaptive-target": self._on_adaptive_target,
+            "workers-to-close": self._on_workers_to_close,
             "restart": self._on_restart,
             "update-graph": self._on_update_graph,
             "task-finished": self._on_task_finished,
@@ -91,6 +96,7 @@ class SchedulerServer:
             "data-added": self._on_data_added,
             "who-has": self._on_who_has,
             "scheduler-info": self._on_scheduler_info,
+            "performance-report": self._on_performance_report,
             "shutdown": self._on_shutdown,
             "reply": lambda msg: (self.transport.on_reply(msg), [])[1],
         }
@@ -134,11 +140,10 @@ class SchedulerServer:
 
     def _serve(self) -> None:
         wait = 0.05 if self.scheduler_file is not None else 1.0
-        recorder = self.recorder
-        if recorder is not None:
-            wait = min(wait, recorder.interval)
         while self.running:
+            recorder = self.recorder  # a performance report may start one later
             if recorder is not None:
+                wait = min(wait, recorder.interval)
                 recorder.tick()
             if self.joins is not None:
                 self.joins.poll()
@@ -187,6 +192,7 @@ class SchedulerServer:
         """``member`` died or hung: forget it everywhere and tell the others."""
         was_worker, was_client = self._forget_member(member)
         self.transport.endpoint.drop_peer(member)
+        self._outgoing.pop(member, None)  # e.g. peer-lost of a worker lost in the same check
         name = address(member)
         events: list = []
         if was_worker:
@@ -356,6 +362,28 @@ class SchedulerServer:
                 self.transport.reply(msg, names)
         self._retiring = still
 
+    def _on_adaptive_target(self, msg: dict) -> list:
+        """How many workers the work in hand wants (see :mod:`.adaptive`)."""
+        try:
+            n = adaptive_target(self.state, msg.get("target_duration", 5.0),
+                                nthreads=msg.get("nthreads"))
+        except (TypeError, ValueError) as err:
+            self.transport.reply(msg, error=_packed(err))
+            return []
+        self.transport.reply(msg, n)
+        return []
+
+    def _on_workers_to_close(self, msg: dict) -> list:
+        """Which workers to retire to keep ``n``; those being retired count as gone."""
+        leaving = {name for _, names, _ in self._retiring for name in names}
+        try:
+            names = workers_to_close(self.state, msg.get("n"), leaving=leaving)
+        except (TypeError, ValueError) as err:
+            self.transport.reply(msg, error=_packed(err))
+            return []
+        self.transport.reply(msg, names)
+        return []
+
     def _on_restart(self, msg: dict) -> list:
         """Forget every task and free all data; workers and clients stay connected."""
         old = self.state
@@ -376,6 +404,8 @@ class SchedulerServer:
             info["last_heartbeat"] = time.time()
             if "metrics" in msg:
                 info["metrics"] = msg["metrics"]
+                if self.recorder is not None:
+                    self.recorder.heartbeat(info["last_heartbeat"], info["rank"], msg["metrics"])
         return []
 
     def _on_register_client(self, msg: dict) -> list:
@@ -404,6 +434,23 @@ class SchedulerServer:
 
     def _on_scheduler_info(self, msg: dict) -> list:
         self.transport.reply(msg, self.info())
+        return []
+
+    def _on_performance_report(self, msg: dict) -> list:
+        """What was recorded from ``since`` to now; without ``since``, just the time now.
+
+        Without a dashboard nothing is recorded until the first such request
+        starts a recorder (it then stays on).
+        """
+        if self.recorder is None:
+            from mpiflow.distributed.dashboard import Recorder
+
+            self.recorder = Recorder(self)
+        self.recorder.publish()
+        since = msg.get("since")
+        now = time.time()
+        self.transport.reply(msg, {"time": now} if since is None
+                             else self.recorder.report(since, now))
         return []
 
     def info(self) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from collections import deque
 from collections.abc import Hashable
 
 from mpiflow.distributed.scheduler import events as ev
+from mpiflow.distributed.scheduler.adaptive import WorkLedger
 from mpiflow.distributed.scheduler.instructions import (
     FreeKeys,
     Instruction,
@@ -85,6 +86,7 @@ class SchedulerState(Transitions):
         self.workers: dict[str, WorkerState] = {}
         self.clients: dict[str, set[TaskState]] = {}
         self.unrunnable: set[TaskState] = set()
+        self.work = WorkLedger()  # tasks still to run per group, for adaptive_target
         self.generation = 0
         self.log: deque = deque(maxlen=log_size)
         self._worker_seq = 0

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from mpiflow.distributed.scheduler.adaptive import WORK_STATES
 from mpiflow.distributed.scheduler.instructions import (
     Execute,
     FreeKeys,
@@ -61,6 +62,7 @@ class Transitions(Placement):
 
     tasks: dict
     log: Any
+    work: Any  # WorkLedger: tasks still to run, per group
     _instructions: list
 
     def _init_table(self) -> None:
@@ -76,6 +78,8 @@ class Transitions(Placement):
         func = self._table.get((start, finish))
         if func is not None:
             recs = func(ts, stim, **kw)
+            if (start in WORK_STATES) is not (ts.state in WORK_STATES):
+                self.work.moved(ts, start, ts.state)  # for adaptive_target
             self.log.append((ts.key, start, ts.state, stim))
             return recs
         if finish == "released" or (start, "released") not in self._table:

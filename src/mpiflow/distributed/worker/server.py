@@ -17,6 +17,7 @@ import socket
 import sys
 import threading
 import time
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -37,6 +38,8 @@ FETCH_TIMEOUT = 300.0
 REPORT_BATCH = 256
 #: Results up to this size go straight to the clients that want them.
 PUSH_BYTES = 64 * 1024
+#: Fetches of inputs remembered until the next task report carries them to the scheduler.
+TRANSFER_LOG = 10_000
 
 
 def sizeof(value: Any) -> int:
@@ -86,6 +89,7 @@ class Worker:
     def __init__(self, transport: Transport, nthreads: int, memory_limit: int = 0,
                  local_directory: str | None = None) -> None:
         self.transport = transport
+        transport.fetch_log = deque(maxlen=TRANSFER_LOG)  # timed transfers, for the dashboard
         self.nthreads = nthreads
         self.memory_limit = memory_limit
         self.local_directory = local_directory
@@ -122,7 +126,8 @@ class Worker:
         """What the scheduler shows about this worker."""
         return {"nthreads": self.nthreads, "memory_limit": self.memory_limit,
                 "host": socket.gethostname(), "pid": os.getpid(),
-                "local_directory": self.local_directory}
+                "local_directory": self.local_directory,
+                "job_id": os.environ.get("MPIFLOW_JOB_ID")}  # set by mpiflow.jobqueue scripts
 
     def metrics(self, process: psutil.Process) -> dict:
         """What the heartbeat tells the scheduler: memory in use (RSS) and CPU %.
@@ -274,10 +279,24 @@ class Worker:
                 if not ready.empty() and len(self._reports) < REPORT_BATCH:
                     continue  # more work is queued here: report together
                 reports, self._reports = self._reports, []
+            transfers = self._take_transfers()
+            if transfers:  # they ride with the reports: no message of their own
+                reports[-1]["transfers"] = transfers
             if len(reports) == 1:
                 self.transport.send(SCHEDULER_RANK, reports[0])
             else:
                 self.transport.send(SCHEDULER_RANK, {"op": "batch", "messages": reports})
+
+    def _take_transfers(self) -> list:
+        """The fetches timed since the last report: ``[(rank, nbytes, start, stop, nkeys)]``."""
+        log = self.transport.fetch_log
+        out: list = []
+        while log:
+            try:
+                out.append(log.popleft())
+            except IndexError:  # another executor thread took the last one
+                break
+        return out
 
     def _task(self, run_spec: tuple) -> Any:
         """Rebuild a task from its run_spec, reusing functions already unpickled."""
