@@ -19,15 +19,24 @@ set -euo pipefail
 # Software environment (the MPI that mpi4py uses), e.g.
 #   module load python/3.11 mpich
 #   source "$HOME/venvs/mpiflow/bin/activate"
-cd "${PBS_O_WORKDIR:-.}"
+cd "${PBS_O_WORKDIR:-$PWD}"
 SCHEDULER_FILE="${SCHEDULER_FILE:-$HOME/mpiflow-scheduler.json}"
-NPROCS=$(wc -l < "$PBS_NODEFILE")
+# One process per line of the node file: 1 scheduler, the rest workers. Without a node
+# file (e.g. Slurm's Torque-style qsub), the job's task count, else NPROCS, else 4.
+hosts=()
+if [ -n "${PBS_NODEFILE:-}" ] && [ -r "$PBS_NODEFILE" ]; then
+    NPROCS=$(wc -l < "$PBS_NODEFILE")
+    hosts=(-hostfile "$PBS_NODEFILE")   # MPICH's and Open MPI's mpiexec both take -hostfile
+else
+    NPROCS="${SLURM_NTASKS:-${NPROCS:-4}}"
+fi
 export OMP_NUM_THREADS=1
 
+rm -f "$SCHEDULER_FILE"   # a file left by an earlier cluster would send the workers there
 mpiexec -n 1 python -m mpiflow cluster --scheduler-file "$SCHEDULER_FILE" &
 scheduler=$!
 for _ in $(seq 600); do [ -f "$SCHEDULER_FILE" ] && break; sleep 0.1; done
-mpiexec -n $((NPROCS - 1)) -f "$PBS_NODEFILE" python -m mpiflow worker \
+mpiexec -n $((NPROCS - 1)) "${hosts[@]}" python -m mpiflow worker \
     --scheduler-file "$SCHEDULER_FILE" --nthreads 1 &
 wait "$scheduler"
 wait

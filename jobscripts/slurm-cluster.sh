@@ -32,6 +32,7 @@ cd "${SLURM_SUBMIT_DIR:-.}"
 SCHEDULER_FILE="${1:-$HOME/mpiflow-scheduler.json}"
 export OMP_NUM_THREADS="${SLURM_CPUS_PER_TASK:-1}"
 
+rm -f "$SCHEDULER_FILE"   # a file left by an earlier cluster would send the workers there
 # One step for the scheduler (1 task), one for the workers (the rest).
 srun --ntasks=1 --nodes=1 --exclusive python -m mpiflow cluster \
     --scheduler-file "$SCHEDULER_FILE" &

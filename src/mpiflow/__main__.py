@@ -1,4 +1,4 @@
-"""Command line: ``python -m mpiflow demo`` (and ``mpiflow demo``)."""
+"""Command line: ``python -m mpiflow demo|cluster|worker|jobqueue`` (and ``mpiflow ...``)."""
 
 from __future__ import annotations
 
@@ -43,7 +43,14 @@ def main(argv: list[str] | None = None) -> int:
                              help="where rank 0 serves the dashboard: host:port, :port "
                                   "(127.0.0.1), or none to turn it off (default :8787, or "
                                   "the next free port)")
+    from mpiflow.jobqueue.cli import add_parser as add_jobqueue_parser
+
+    add_jobqueue_parser(sub)
     args = parser.parse_args(argv)
+    if args.command == "jobqueue":
+        from mpiflow.jobqueue.cli import run as run_jobqueue
+
+        return run_jobqueue(args)
     if args.command == "demo":
         from mpiflow.demo import run_demo
 
