@@ -96,7 +96,14 @@ class ClusterInfoMixin:
         """Which workers hold each key (of ``futures``, or of all this client's keys)."""
         keys = ([f.key for f in iter_futures(futures)] if futures is not None
                 else list(self._states))
-        return self._ask({"op": "who-has", "keys": keys})
+        held = self._ask({"op": "who-has", "keys": keys})
+        # A small result comes straight from its worker, which may be before the
+        # scheduler has read that worker's report: the client then knows better.
+        for key, holders in held.items():
+            state = self._states.get(key)
+            if not holders and state is not None and state.status == "finished":
+                held[key] = list(state.who_has or [])
+        return held
 
     def has_what(self) -> dict[str, list]:
         """Which of this client's keys each worker holds."""

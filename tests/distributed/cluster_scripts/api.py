@@ -50,7 +50,8 @@ fb = client.scatter(np.ones(10), broadcast=True)
 assert sorted(client.who_has([fb])[fb.key]) == workers
 on_second = client.submit(inc, 100, workers=[workers[1]])
 assert on_second.result() == 101
-assert client.who_has([on_second])[on_second.key] == [workers[1]]
+held = client.who_has([on_second])[on_second.key]
+assert held == [workers[1]], (held, workers, client.scheduler_info()["workers"])
 assert on_second.key in client.has_what()[workers[1]]
 assert client.nthreads() == {w: 1 for w in workers}, client.nthreads()
 d = client.scatter({"named": 42})
