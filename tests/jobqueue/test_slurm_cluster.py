@@ -162,3 +162,9 @@ def test_attached_cluster_leaves_the_scheduler_running(cluster_of):
     second.close()
     assert os.path.exists(first.scheduler_file)
     assert first._scheduler.poll() is None
+
+
+def test_lifetime_submits_a_replacement_and_moves_the_data_before_cancelling(slurm_jobs):
+    out = _run_script("lifetime_keeps_data.py", slurm_jobs.name)
+    assert "replaced" in out and out.rstrip().endswith("OK"), out
+    _wait_gone([out.split("first ")[1].split()[1]])

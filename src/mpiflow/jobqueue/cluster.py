@@ -101,6 +101,7 @@ class JobQueueCluster:
         self.submit_command_extra = list(submit_command_extra or [])
         self.poll_interval = float(poll_interval)
         self.lifetime = parse_walltime(lifetime, "lifetime") if lifetime is not None else None
+        self._expiring: set[str] = set()  # past lifetime, waiting for a replacement to join
         job = dict(cores=cores, memory=memory, processes=processes, walltime=walltime,
                    job_name=job_name, python=python,
                    launcher=launcher or self.default_launcher, queue=queue, account=account,
@@ -328,11 +329,23 @@ class JobQueueCluster:
                         and not job.workers:
                     self._job_ended(job, now)
             if self.lifetime is not None:
-                old = [j for j in self.jobs.values() if j.state == "running" and j.started
-                       and now - j.started >= self.lifetime]
-                if old:
-                    self._close_jobs(old)
+                self._replace_expired(now)
             self._reconcile()
+
+    def _replace_expired(self, now: float) -> None:
+        """Retire jobs past ``lifetime`` once other jobs' workers can take their data.
+
+        While no other job has joined, the expired jobs stop counting towards the
+        target, so replacements are submitted first; they retire on a later poll.
+        """
+        old = [j for j in self.jobs.values() if j.state == "running" and j.started
+               and now - j.started >= self.lifetime]
+        self._expiring = {j.job_id for j in old}
+        fresh = [j for j in self.jobs.values()
+                 if j.active and j.workers and j.job_id not in self._expiring]
+        if old and (fresh or self._target_jobs == 0):
+            self._close_jobs(old)
+            self._expiring = set()
 
     def _job_ended(self, job: Job, now: float) -> None:
         job.ended = now
@@ -358,7 +371,8 @@ class JobQueueCluster:
                           "another job.", RuntimeWarning, stacklevel=3)
 
     def _reconcile(self) -> None:
-        active = [j for j in self.jobs.values() if j.active]
+        active = [j for j in self.jobs.values()
+                  if j.active and j.job_id not in self._expiring]
         missing = self._target_jobs - len(active)
         if missing > 0:
             if self._stopped_submitting or time.time() < self._submit_after:

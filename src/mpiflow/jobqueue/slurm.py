@@ -86,8 +86,9 @@ class SLURMCluster(JobQueueCluster):
         environment ``MPIFLOW_JOBQUEUE_SHARED_DIRECTORY``).
     lifetime : str or int, optional
         Retire each job's workers (moving their data) and cancel it after it
-        has run this long, e.g. a bit less than ``walltime``; adapt or scale
-        then submits a replacement.
+        has run this long, e.g. a bit less than ``walltime``. A replacement
+        job is submitted first; the old one retires once another job's
+        workers have joined to take its data.
     poll_interval : float
         Seconds between two looks at the queue and the scheduler.
     dashboard_address : str or None
