@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src"
@@ -32,3 +35,38 @@ def run_mpiexec(script: Path | str, n: int, *args: str, timeout: float = 120,
     full_env.update(env or {})
     return subprocess.run([MPIEXEC, "-n", str(n), sys.executable, str(script), *args],
                           capture_output=True, text=True, timeout=timeout, env=full_env)
+
+
+def cluster_env() -> dict:
+    """This environment for a cluster subprocess: mpiflow importable, no inherited PMI identity."""
+    env = dict(os.environ, UCX_LOG_LEVEL="error")
+    env["PYTHONPATH"] = os.pathsep.join([str(SRC), env.get("PYTHONPATH", "")])
+    env.pop("MPIFLOW_DISTRIBUTED_DASHBOARD_ADDRESS", None)
+    for var in ("PMI_PORT", "PMI_ID", "PMI_HOSTNAME", "PMI_RANK", "PMI_SIZE", "PMI_FD"):
+        env.pop(var, None)
+    return env
+
+
+def wait_for_file(path: Path, proc: subprocess.Popen, timeout: float = 120.0) -> None:
+    """Wait until ``proc`` (a cluster) writes ``path``; fail with its output if it exits first."""
+    import pytest
+
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        if proc.poll() is not None:
+            out, err = proc.communicate(timeout=10)
+            pytest.fail(f"the cluster exited with {proc.returncode} before {path.name}:\n"
+                        f"{out}\n{err}")
+        if time.monotonic() > deadline:
+            pytest.fail(f"{path.name} did not appear within {timeout:g} s")
+        time.sleep(0.1)
+
+
+def finish_process(proc: subprocess.Popen, timeout: float = 60.0) -> tuple[str, str]:
+    """Its output once it ends; SIGKILL its process group after ``timeout`` seconds."""
+    try:
+        return proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(OSError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        return proc.communicate(timeout=10)

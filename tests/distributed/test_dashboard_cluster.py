@@ -21,7 +21,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from mpi_helpers import MPIEXEC, SRC
+from mpi_helpers import MPIEXEC, cluster_env, finish_process, wait_for_file
 
 SCRIPTS = Path(__file__).parent / "dashboard_scripts"
 DOCS_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
@@ -33,34 +33,7 @@ needs_chromium = pytest.mark.skipif(
     "(apt-get install chromium; .ci/run installs it when it runs as root)")
 
 
-def _env() -> dict:
-    env = dict(os.environ, UCX_LOG_LEVEL="error")
-    env["PYTHONPATH"] = os.pathsep.join([str(SRC), env.get("PYTHONPATH", "")])
-    env.pop("MPIFLOW_DISTRIBUTED_DASHBOARD_ADDRESS", None)
-    for var in ("PMI_PORT", "PMI_ID", "PMI_HOSTNAME", "PMI_RANK", "PMI_SIZE", "PMI_FD"):
-        env.pop(var, None)
-    return env
 
-
-def _wait_for(path: Path, proc: subprocess.Popen, timeout: float = 120.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not path.exists():
-        if proc.poll() is not None:
-            out, err = proc.communicate(timeout=10)
-            pytest.fail(f"the cluster exited with {proc.returncode} before {path.name}:\n"
-                        f"{out}\n{err}")
-        if time.monotonic() > deadline:
-            pytest.fail(f"{path.name} did not appear within {timeout:g} s")
-        time.sleep(0.1)
-
-
-def _stop(proc: subprocess.Popen, timeout: float = 60.0) -> tuple[str, str]:
-    try:
-        return proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(OSError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        return proc.communicate(timeout=10)
 
 
 @pytest.fixture(scope="module")
@@ -70,15 +43,15 @@ def cluster(tmp_path_factory):
     proc = subprocess.Popen([MPIEXEC, "-n", "4", sys.executable,
                              str(SCRIPTS / "work_then_wait.py"), str(out)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=_env(), start_new_session=True)
+                            env=cluster_env(), start_new_session=True)
     try:
-        _wait_for(out / "ready.json", proc)
+        wait_for_file(out / "ready.json", proc)
         info = json.loads((out / "ready.json").read_text())
         info["base"] = info["link"].rsplit("/", 1)[0]
         yield info
     finally:
         (out / "done").touch()
-        stdout, stderr = _stop(proc)
+        stdout, stderr = finish_process(proc)
     assert proc.returncode == 0, f"{stdout}\n{stderr}"
     assert stdout.strip().endswith("OK")
     # progress(): one final line each (stdout is no terminal), for futures and a collection
@@ -256,9 +229,9 @@ def test_cluster_command_puts_the_dashboard_in_the_scheduler_file(tmp_path):
                              "--scheduler-file", str(sched), "--dashboard-address",
                              "127.0.0.1:0"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=_env(), start_new_session=True)
+                            env=cluster_env(), start_new_session=True)
     try:
-        _wait_for(sched, proc)
+        wait_for_file(sched, proc)
         link = json.loads(sched.read_text())["dashboard"]
         assert link.startswith("http://127.0.0.1:") and link.endswith("/status")
         deadline = time.monotonic() + 30  # the next snapshot (0.5 s) shows the worker
@@ -269,5 +242,5 @@ def test_cluster_command_puts_the_dashboard_in_the_scheduler_file(tmp_path):
     finally:
         with contextlib.suppress(OSError):
             os.killpg(proc.pid, signal.SIGTERM)
-        out, err = _stop(proc)
+        out, err = finish_process(proc)
     assert proc.returncode == 0, f"{out}\n{err}"

@@ -15,14 +15,13 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from mpi_helpers import MPIEXEC, SRC
+from mpi_helpers import MPIEXEC, cluster_env, finish_process, wait_for_file
 
 from mpiflow.distributed import performance_report
 from mpiflow.distributed.dashboard import DashboardServer, Recorder
@@ -183,40 +182,13 @@ def test_transfers_endpoint_answers_and_explains_bad_queries(dashboard):
 
 
 # -- real clusters ---------------------------------------------------------------------
-def _env() -> dict:
-    env = dict(os.environ, UCX_LOG_LEVEL="error")
-    env["PYTHONPATH"] = os.pathsep.join([str(SRC), env.get("PYTHONPATH", "")])
-    env.pop("MPIFLOW_DISTRIBUTED_DASHBOARD_ADDRESS", None)
-    for var in ("PMI_PORT", "PMI_ID", "PMI_HOSTNAME", "PMI_RANK", "PMI_SIZE", "PMI_FD"):
-        env.pop(var, None)
-    return env
-
 
 def run_cluster(out: Path, address: str) -> subprocess.Popen:
     return subprocess.Popen([MPIEXEC, "-n", "4", sys.executable, str(SCRIPT), str(out),
                              address], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=_env(), start_new_session=True)
+                            text=True, env=cluster_env(), start_new_session=True)
 
 
-def wait_for_file(path: Path, proc: subprocess.Popen, timeout: float = 120.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not path.exists():
-        if proc.poll() is not None:
-            out, err = proc.communicate(timeout=10)
-            pytest.fail(f"the cluster exited with {proc.returncode} before {path.name}:\n"
-                        f"{out}\n{err}")
-        if time.monotonic() > deadline:
-            pytest.fail(f"{path.name} did not appear within {timeout:g} s")
-        time.sleep(0.1)
-
-
-def finish(proc: subprocess.Popen, timeout: float = 60.0) -> tuple[str, str]:
-    try:
-        return proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(OSError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        return proc.communicate(timeout=10)
 
 
 @pytest.fixture(scope="module")
@@ -233,7 +205,7 @@ def run(tmp_path_factory):
         yield info
     finally:
         (out / "done").touch()
-        stdout, stderr = finish(proc)
+        stdout, stderr = finish_process(proc)
     assert proc.returncode == 0, f"{stdout}\n{stderr}"
     assert stdout.strip().endswith("OK")
 
