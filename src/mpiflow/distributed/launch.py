@@ -83,14 +83,30 @@ def _serve(role: str, transport: Transport, nthreads: int, memory_limit: int,
         worker = Worker(transport, nthreads, memory_limit, local_directory)
         _abort_on_failure(role, rank, MPI, worker.run)
     transport.endpoint.close()
+    exit_now_if_a_peer_died(transport, 0)
     sys.exit(0)
+
+
+def exit_now_if_a_peer_died(transport: Transport, code: int) -> None:
+    """End the process without ``MPI_Finalize`` when a rank of the launch died.
+
+    ``MPI_Finalize`` is collective: with a dead rank it never returns (seen
+    under ``srun --kill-on-bad-exit=0``, where the other ranks outlive a
+    SIGKILLed worker), so the survivors would finish their work and then hang.
+    """
+    if transport.endpoint.lost_any:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
 
 
 def _install_exit_handlers(client: Client, MPI: Any) -> None:
     previous_hook = sys.excepthook
+    failed = []
 
     def on_uncaught(kind: type, value: BaseException, tb: Any) -> None:
         previous_hook(kind, value, tb)  # printed once, here on the client rank
+        failed.append(kind)
         try:
             client.shutdown(timeout=5)
             client.transport.endpoint.close(timeout=5)
@@ -107,6 +123,7 @@ def _install_exit_handlers(client: Client, MPI: Any) -> None:
             except BaseException:
                 traceback.print_exc()
                 MPI.COMM_WORLD.Abort(1)
+        exit_now_if_a_peer_died(client.transport, 1 if failed else 0)
 
     sys.excepthook = on_uncaught
     atexit.register(at_exit)

@@ -332,6 +332,11 @@ class MPIEndpoint:
         """Whether ``peer`` was declared gone with :meth:`drop_peer`."""
         return peer in self._lost
 
+    @property
+    def lost_any(self) -> bool:
+        """Whether any peer was declared gone (then ``MPI_Finalize`` may wait for it forever)."""
+        return bool(self._lost)
+
     def drop_peer(self, peer: int) -> None:
         """Forget ``peer`` (it died or left): nothing more is sent to or awaited from it.
 
