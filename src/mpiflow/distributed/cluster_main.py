@@ -25,7 +25,12 @@ from mpiflow.config import parse_bytes
 from mpiflow.distributed.comm.endpoint import get_endpoint
 from mpiflow.distributed.comm.mpi import import_mpi
 from mpiflow.distributed.dashboard.address import DEFAULT_ADDRESS, resolve_dashboard_address
-from mpiflow.distributed.launch import _abort_on_failure, _local_share, ignore_failure_notices
+from mpiflow.distributed.launch import (
+    _abort_on_failure,
+    _local_share,
+    exit_now_if_a_peer_died,
+    ignore_failure_notices,
+)
 from mpiflow.distributed.scheduler.server import SchedulerServer
 from mpiflow.distributed.transport import Transport
 from mpiflow.distributed.worker import Worker
@@ -81,6 +86,7 @@ def run_cluster(scheduler_file: str, nthreads: int | None = None,
         worker = Worker(transport, threads, limit, directory)
         _abort_on_failure("worker", rank, MPI, worker.run)
     transport.endpoint.close()
+    exit_now_if_a_peer_died(transport, 0)  # MPI_Finalize would wait for a dead rank
     return 0
 
 
