@@ -545,8 +545,13 @@ class JobQueueCluster:
         self._stop.set()
         self._stop_adaptive()
         with self._lock:
-            with contextlib.suppress(Exception):
-                self._cancel([j for j in self.jobs.values() if not j.done])
+            left = [j for j in self.jobs.values() if not j.done]
+            try:
+                self._cancel(left)
+            except Exception as exc:  # noqa: BLE001 - closing anyway; say which jobs remain
+                warnings.warn(f"{type(self).__name__}.close() could not cancel jobs "
+                              f"{[j.job_id for j in left]}: {exc}. Cancel them by hand "
+                              "(scancel/qdel).", RuntimeWarning, stacklevel=2)
             for job in self.jobs.values():
                 if not job.done:
                     job.state = "finished"
