@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 import time
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from chromium_helpers import DOCS_IMAGES, needs_chromium, run_chromium
 
 import mpiflow.threaded
 from mpiflow.diagnostics import Profiler, ResourceProfiler, TaskData, visualize_profile
 from mpiflow.diagnostics.profile_html import group_colour
-
-DOCS_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
-CHROMIUM = next(filter(None, map(shutil.which, ("chromium", "chromium-browser",
-                                                  "google-chrome"))), None)
-needs_chromium = pytest.mark.skipif(
-    CHROMIUM is None, reason="headless browser tests need Debian's `chromium` package "
-    "(apt-get install chromium; .ci/run installs it when it runs as root)")
 
 
 class Page(HTMLParser):
@@ -128,17 +121,8 @@ def test_bad_arguments_say_what_to_pass(tmp_path):
 
 
 def chromium(url: str, tmp: Path, *args: str) -> str:
-    proc = subprocess.run(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-         "--hide-scrollbars", "--no-first-run", f"--user-data-dir={tmp / 'chrome'}",
-         "--window-size=1100,560", "--virtual-time-budget=2000", "--enable-logging=stderr",
-         "--v=0", *args, url],
-        capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    assert "Uncaught" not in proc.stderr, proc.stderr  # no JavaScript error in the console
-    assert ":ERROR:CONSOLE" not in proc.stderr, proc.stderr
-    return proc.stdout
-
+    return run_chromium(url, tmp / "chrome", *args, window="1100,560", budget_ms=2000,
+                        console_errors=True).stdout
 
 @needs_chromium
 def test_renders_in_chromium_without_errors_and_hover_shows_key(profiled, tmp_path):

@@ -21,16 +21,11 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from chromium_helpers import DOCS_IMAGES, needs_chromium, run_chromium
 from mpi_helpers import MPIEXEC, cluster_env, finish_process, wait_for_file
 
 SCRIPTS = Path(__file__).parent / "dashboard_scripts"
-DOCS_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
-CHROMIUM = next(filter(None, map(shutil.which, ("chromium", "chromium-browser",
-                                                  "google-chrome"))), None)
 pytestmark = pytest.mark.skipif(MPIEXEC is None, reason="mpiexec not found")
-needs_chromium = pytest.mark.skipif(
-    CHROMIUM is None, reason="headless browser tests need Debian's `chromium` package "
-    "(apt-get install chromium; .ci/run installs it when it runs as root)")
 
 
 
@@ -177,16 +172,7 @@ class Elements(HTMLParser):
 
 
 def chromium(url: str, tmp: Path, *args: str) -> str:
-    proc = subprocess.run(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-         "--hide-scrollbars", "--no-first-run", f"--user-data-dir={tmp / 'profile'}",
-         "--window-size=1280,800", "--virtual-time-budget=4000", "--enable-logging=stderr",
-         *args, url],
-        capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    assert "Uncaught" not in proc.stderr, proc.stderr  # no JavaScript error on the page
-    return proc.stdout
-
+    return run_chromium(url, tmp / "profile", *args).stdout
 
 @needs_chromium
 def test_status_page_shows_the_workers_and_full_progress_bars(cluster, tmp_path):

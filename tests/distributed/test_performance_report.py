@@ -21,6 +21,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from chromium_helpers import DOCS_IMAGES, needs_chromium, run_chromium
 from mpi_helpers import MPIEXEC, cluster_env, finish_process, wait_for_file
 
 from mpiflow.distributed import performance_report
@@ -29,13 +30,7 @@ from mpiflow.distributed.dashboard.report_html import render_report, summarize
 from mpiflow.distributed.scheduler import SchedulerState
 
 SCRIPT = Path(__file__).parent / "report_scripts" / "report_run.py"
-DOCS_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
-CHROMIUM = next(filter(None, map(shutil.which, ("chromium", "chromium-browser",
-                                                  "google-chrome"))), None)
 needs_mpiexec = pytest.mark.skipif(MPIEXEC is None, reason="mpiexec not found")
-needs_chromium = pytest.mark.skipif(
-    CHROMIUM is None, reason="headless browser tests need Debian's `chromium` package "
-    "(apt-get install chromium; .ci/run installs it when it runs as root)")
 
 
 def report_data(path: Path) -> dict:
@@ -256,16 +251,7 @@ def test_api_transfers_schema(run):
 
 
 def chromium(url: str, tmp: Path, *args: str) -> subprocess.CompletedProcess:
-    proc = subprocess.run(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-         "--hide-scrollbars", "--no-first-run", f"--user-data-dir={tmp / 'profile'}",
-         "--window-size=1280,1300", "--virtual-time-budget=3000", "--enable-logging=stderr",
-         *args, url],
-        capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    assert "Uncaught" not in proc.stderr, proc.stderr  # no JavaScript error on the page
-    return proc
-
+    return run_chromium(url, tmp / "profile", *args, window="1280,1300", budget_ms=3000)
 
 @needs_chromium
 def test_report_renders_in_chromium_without_errors(run, tmp_path):
