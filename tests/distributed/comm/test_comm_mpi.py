@@ -78,3 +78,11 @@ def test_stream_handler_runs_on_the_progress_thread_in_order():
     results = run_mpi(3, "handler")
     assert results[0]["ranks"] == [1, 2]
     assert results[0]["threads"] == ["mpiflow-mpi-progress-0"]
+
+
+def test_round_hook_answers_from_the_progress_thread_and_fails_the_endpoint_if_it_raises():
+    results = run_mpi(3, "round_hook")
+    rank0 = results[0]
+    assert rank0["acked"] == 40 and rank0["threads"] == ["mpiflow-mpi-progress-0"]
+    assert rank0["idle_turns"] >= 30  # an idle loop still calls it (sleeps of at most 1 ms)
+    assert "the hook failed on purpose" in rank0["error"], rank0

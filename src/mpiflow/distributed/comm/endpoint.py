@@ -188,6 +188,7 @@ class MPIEndpoint:
         self._inboxes: dict[Any, queue.Queue] = {}
         self._handlers: dict[Any, Any] = {}
         self._calls: list[tuple[Any, Any]] = []
+        self._round_hook: Any = None
         self._order: dict[Any, collections.deque[_Incoming]] = {}
         self._accept: queue.Queue = queue.Queue()
         self._sending: list[_Outgoing] = []
@@ -309,6 +310,20 @@ class MPIEndpoint:
             while box is not None and not box.empty():
                 item = box.get()
                 self._calls.append((handler, None if isinstance(item, _Closed) else item))
+        self._bell.ring_self()
+
+    def set_round_hook(self, hook: Any) -> None:
+        """Call ``hook()`` on the progress thread after every turn of its loop (None: stop).
+
+        The owner of a stream handled with :meth:`set_handler` uses it to act on
+        what a turn delivered, all at once (the scheduler's rounds), and for
+        periodic checks: an idle loop still turns at least every
+        ``max_sleep_us``. The hook runs outside the MPI lock, may send, and
+        must be quick; it returns whether it did anything (the loop then keeps
+        polling briefly, as after any activity). If it raises, the endpoint
+        fails as if MPI had.
+        """
+        self._round_hook = hook
         self._bell.ring_self()
 
     def peers(self) -> list[int]:
@@ -471,16 +486,21 @@ class MPIEndpoint:
                 for handler, frames in calls:
                     handler(frames)
                 active = active or bool(calls)
+                hook = self._round_hook
+                if hook is not None and hook():
+                    active = True
                 if self._stopping and not self._sending and self._outbox.empty():
                     break
                 if active:
                     self._backoff.reset()
-                if active or self._receiving or self._sending_bulk():
+                rung = self._bells_everywhere and self._bell.can_wait
+                if self._receiving or self._sending_bulk() or (active and not rung):
                     # MPI moves a large message only while someone calls into
                     # MPI: keep polling (yielding the GIL) until it has landed.
+                    # Without bells, a reply is only found by polling.
                     wait = 0.0
-                elif (self._bells_everywhere and self._bell.can_wait and not self._sending
-                      and not rang):
+                elif rung and not self._sending and (active or not rang):
+                    # Every peer rings when it sends: wait for that, not spin.
                     wait = self._backoff.max_sleep
                 else:
                     wait = self._backoff.next_wait()
@@ -536,8 +556,16 @@ class MPIEndpoint:
         out.nbytes = total = sum(lengths)
         if total <= self.inline_bytes:
             inline = [v.tobytes() for v in views]
-            out.requests = [comm.isend((out.key, 0, lengths, inline), dest, HEADER_TAG)]
+            request = comm.isend((out.key, 0, lengths, inline), dest, HEADER_TAG)
             out.future.set_result(None)  # the frames were copied: the caller may reuse them
+            self._bell.ring(out.dest)
+            if request.Test():  # usual for a small message: nothing left to watch
+                self.stats["sent"] += 1
+                self.stats["bytes_sent"] += total
+                return
+            out.requests = [request]
+            self._sending.append(out)
+            return
         else:
             tag = self._next_tag(out.dest)
             out.requests = [comm.isend((out.key, tag, lengths, None), dest, HEADER_TAG)]

@@ -4,16 +4,23 @@ It receives control messages, turns them into events, lets the state machine
 decide, and sends the resulting instructions, one batched message per
 destination per round. It never touches task data: inputs and results move
 between workers and the client directly.
+
+The rounds run on rank 0's MPI progress thread, right after the turn of its
+loop that received the messages (:meth:`MPIEndpoint.set_round_hook
+<mpiflow.distributed.comm.endpoint.MPIEndpoint.set_round_hook>`): handing each
+message to another thread cost a wake-up and a GIL switch, more than the
+state machine's own work for it. The thread that calls :meth:`SchedulerServer.run`
+only waits for shutdown.
 """
 
 from __future__ import annotations
 
 import sys
+import threading
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from typing import Any
 
-from mpiflow.distributed.comm.core import CommTimeoutError
 from mpiflow.distributed.roles import address, rank_of
 from mpiflow.distributed.scheduler import events as ev
 from mpiflow.distributed.scheduler import instructions as ins
@@ -32,6 +39,9 @@ def _packed(exc: BaseException) -> Any:
 
 #: Control messages handled per round before instructions are sent.
 MAX_ROUND = 1000
+#: Seconds between two looks at the periodic duties (liveness, joins, dashboard,
+#: retirements); each keeps its own, longer, interval on top.
+PERIODIC_INTERVAL = 0.005
 #: Requests answered from the current state: events received before them apply first.
 QUERIES = frozenset({"who-has", "scheduler-info", "shutdown", "retire-workers", "restart",
                      "adaptive-target", "workers-to-close",
@@ -72,6 +82,13 @@ class SchedulerServer:
         self.worker_info: dict[str, dict] = {}
         self.running = True
         self.started = time.time()
+        # Rounds run on the MPI progress thread (no hand-off per message); the
+        # thread that called run() waits on this and then shuts the cluster down.
+        self._arrived: deque = deque()
+        self._finished = threading.Event()
+        self._round_lock = threading.Lock()
+        self._failure: BaseException | None = None
+        self._next_periodic = 0.0
         self._outgoing: dict[int, list] = defaultdict(list)
         self._shutdown_requests: list[dict] = []
         # key -> client ranks its worker pushed the value to, for this round
@@ -112,6 +129,7 @@ class SchedulerServer:
     def stop(self) -> None:
         """Stop serving after the current round (e.g. from a signal handler)."""
         self.running = False
+        self._finished.set()
 
     def run(self) -> None:
         """Handle messages until shutdown, then close every worker."""
@@ -139,32 +157,73 @@ class SchedulerServer:
         recorder.publish()
 
     def _serve(self) -> None:
-        wait = 0.05 if self.scheduler_file is not None else 1.0
-        while self.running:
-            recorder = self.recorder  # a performance report may start one later
-            if recorder is not None:
-                wait = min(wait, recorder.interval)
-                recorder.tick()
-            if self.joins is not None:
-                self.joins.poll()
-            elif self.scheduler_file is not None and len(self.worker_info) >= self.launch_workers:
-                self._start_joins()
+        """Let the MPI progress thread run the rounds; wait here until they stop.
+
+        Control messages are handed to :meth:`_round` on the progress thread
+        that received them: waking another thread for each one cost more than
+        the state machine's work for it.
+        """
+        endpoint = self.transport.endpoint
+        self.transport.listen(self._arrived.append, self._on_endpoint_failure)
+        endpoint.set_round_hook(self._round)
+        try:
+            while self.running:
+                self._finished.wait(0.5)  # short: signal handlers run between waits
+        finally:
+            endpoint.set_round_hook(None)
+            with self._round_lock:  # a round in progress finishes first
+                self.running = False
+        if self._failure is not None:
+            raise self._failure
+
+    def _on_endpoint_failure(self, exc: BaseException) -> None:
+        if self._failure is None:
+            self._failure = exc
+        self.stop()
+
+    def _round(self) -> bool:
+        """Handle what arrived, send the resulting instructions, run periodic duties.
+
+        Called by the MPI progress thread after each turn of its loop; returns
+        whether there was anything to do.
+        """
+        arrived = self._arrived
+        now = time.monotonic()
+        if not arrived and now < self._next_periodic:
+            return False
+        with self._round_lock:
+            if not self.running:
+                return False
             try:
-                first = self.transport.recv(timeout=wait)
-            except CommTimeoutError:
-                continue
-            events = self._dispatch(first, [])
-            for _ in range(MAX_ROUND):
-                try:
-                    msg = self.transport.recv(timeout=0)
-                except CommTimeoutError:
-                    break
-                events = self._dispatch(msg, events)
-            self._apply(events)
-            self._flush()
-            self._check_liveness()
-            if self._retiring:
-                self._finish_retirements()
+                worked = bool(arrived)
+                if arrived:
+                    events: list = []
+                    for _ in range(min(len(arrived), MAX_ROUND)):
+                        events = self._dispatch(arrived.popleft(), events)
+                    self._apply(events)
+                    self._flush()
+                if now >= self._next_periodic:
+                    self._next_periodic = now + PERIODIC_INTERVAL
+                    self._periodic()
+            except BaseException as exc:  # noqa: BLE001 - re-raised by the serving thread
+                self._failure = exc
+                self.stop()
+                return False
+            return worked
+
+    def _periodic(self) -> None:
+        recorder = self.recorder  # a performance report may start one later
+        if self.joins is not None:
+            self.joins.poll()
+        elif self.scheduler_file is not None and len(self.worker_info) >= self.launch_workers:
+            self._start_joins()
+            if recorder is not None:  # the dashboard shows the file with the workers
+                recorder.publish()
+        self._check_liveness()
+        if self._retiring:
+            self._finish_retirements()
+        if recorder is not None:
+            recorder.tick()
 
     def _check_liveness(self) -> None:
         now = time.monotonic()
@@ -472,8 +531,8 @@ class SchedulerServer:
                 "tasks": self.state.counts() if hasattr(self.state, "counts") else {}}
 
     def _on_shutdown(self, msg: dict) -> list:
-        self.running = False
         self._shutdown_requests.append(msg)
+        self.stop()
         return []
 
     def _close_workers(self) -> None:

@@ -163,6 +163,57 @@ def handler(ep, connect, listen):
     return {"ok": True}
 
 
+def round_hook(ep, connect, listen):
+    """A round hook sees each turn's messages at once, answers them, and turns while idle."""
+    key = (-8, 0)
+    ep.open_inbox(key)
+    if ep.rank == 0:
+        arrived, seen = [], {"turns": 0, "threads": set(), "acked": 0}
+        want = 20 * (ep.size - 1)
+        done = threading.Event()
+
+        def hook():
+            seen["turns"] += 1
+            seen["threads"].add(threading.current_thread().name)
+            if not arrived:
+                return False
+            while arrived:  # answered from the progress thread itself
+                rank, i = arrived.pop(0)
+                ep.send_async(rank, key, [f"ack:{i}".encode()])
+                seen["acked"] += 1
+            if seen["acked"] == want:
+                done.set()
+            return True
+
+        ep.set_handler(key, lambda frames: frames and arrived.append(
+            tuple(map(int, bytes(frames[0]).decode().split(":")))))
+        ep.set_round_hook(hook)
+        assert done.wait(30), seen
+        turns = seen["turns"]
+        time.sleep(0.3)  # idle: the loop still turns (its longest sleep is 1 ms)
+        idle_turns = seen["turns"] - turns
+
+        def fail():
+            raise RuntimeError("the hook failed on purpose")
+
+        ep.set_round_hook(fail)
+        deadline = time.monotonic() + 10
+        while not ep.closed and time.monotonic() < deadline:
+            time.sleep(0.01)
+        try:
+            ep.send(1, key, [b"late"], timeout=5)
+            error = None
+        except Exception as exc:  # noqa: BLE001 - the message is what the test checks
+            error = f"{type(exc).__name__}: {exc}"
+        return {"threads": sorted(seen["threads"]), "idle_turns": idle_turns,
+                "acked": seen["acked"], "error": error}
+    for i in range(20):
+        ep.send(0, key, [f"{ep.rank}:{i}".encode()])
+    acks = [bytes(ep.recv(0, key, timeout=30)[0]).decode() for _ in range(20)]
+    assert acks == [f"ack:{i}" for i in range(20)], acks
+    return {"ok": True}
+
+
 def main() -> None:
     from mpiflow.distributed.comm import connect, listen
     from mpiflow.distributed.comm.endpoint import get_endpoint
