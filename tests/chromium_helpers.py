@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -14,6 +15,19 @@ CHROMIUM = next(filter(None, map(shutil.which, ("chromium", "chromium-browser",
 needs_chromium = pytest.mark.skipif(
     CHROMIUM is None, reason="headless browser tests need Debian's `chromium` package "
     "(apt-get install chromium; .ci/run installs it when it runs as root)")
+
+
+def keep_screenshot(shot: Path, name: str | None = None) -> None:
+    """Check ``shot`` is a real PNG; copy it into docs/images when asked to.
+
+    The committed screenshots change only when ``MPIFLOW_UPDATE_SCREENSHOTS=1``
+    is set, so a plain test run leaves the work tree clean.
+    """
+    data = shot.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
+    if os.environ.get("MPIFLOW_UPDATE_SCREENSHOTS") == "1":
+        DOCS_IMAGES.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(shot, DOCS_IMAGES / (name or shot.name))
 
 
 def run_chromium(url: str, profile: Path, *args: str, window: str = "1280,800",

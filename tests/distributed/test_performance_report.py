@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -21,7 +20,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from chromium_helpers import DOCS_IMAGES, needs_chromium, run_chromium
+from chromium_helpers import keep_screenshot, needs_chromium, run_chromium
 from mpi_helpers import MPIEXEC, cluster_env, finish_process, wait_for_file
 
 from mpiflow.distributed import performance_report
@@ -263,10 +262,7 @@ def test_report_renders_in_chromium_without_errors(run, tmp_path):
     assert '<dd id="h-tasks">140</dd>' in dom
     shot = tmp_path / "performance-report.png"
     chromium(url, tmp_path, f"--screenshot={shot}")
-    data = shot.read_bytes()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
-    DOCS_IMAGES.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(shot, DOCS_IMAGES / shot.name)
+    keep_screenshot(shot)
 
 
 @needs_mpiexec
