@@ -39,11 +39,11 @@ def run_mpiexec(script: Path | str, n: int, *args: str, timeout: float = 120,
 
 def cluster_env() -> dict:
     """This environment for a cluster subprocess: mpiflow importable, no inherited PMI identity."""
-    env = dict(os.environ, UCX_LOG_LEVEL="error")
+    from mpiflow.distributed.comm.pmi import without_launch_identity
+
+    env = dict(without_launch_identity(), UCX_LOG_LEVEL="error")
     env["PYTHONPATH"] = os.pathsep.join([str(SRC), env.get("PYTHONPATH", "")])
     env.pop("MPIFLOW_DISTRIBUTED_DASHBOARD_ADDRESS", None)
-    for var in ("PMI_PORT", "PMI_ID", "PMI_HOSTNAME", "PMI_RANK", "PMI_SIZE", "PMI_FD"):
-        env.pop(var, None)
     return env
 
 

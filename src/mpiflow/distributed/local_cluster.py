@@ -31,7 +31,7 @@ from typing import Any
 import psutil
 
 from mpiflow.config import parse_bytes
-from mpiflow.distributed.comm.pmi import find_mpiexec
+from mpiflow.distributed.comm.pmi import find_mpiexec, without_launch_identity
 from mpiflow.distributed.dashboard.address import resolve_dashboard_address
 
 __all__ = ["LocalCluster", "nprocesses_nthreads"]
@@ -150,9 +150,9 @@ class LocalCluster:
     # -- processes ---------------------------------------------------------------
     def _start(self, name: str, command: list[str], n: int) -> subprocess.Popen:
         log = os.path.join(self.directory, f"{name}.log")
-        env = dict(os.environ, UCX_LOG_LEVEL=os.environ.get("UCX_LOG_LEVEL", "error"))
-        for var in ("PMI_PORT", "PMI_ID", "PMI_HOSTNAME", "PMI_RANK", "PMI_SIZE", "PMI_FD"):
-            env.pop(var, None)  # never hand our own PMI identity to the cluster's processes
+        # never hand our own PMI identity to the cluster's processes
+        env = dict(without_launch_identity(),
+                   UCX_LOG_LEVEL=os.environ.get("UCX_LOG_LEVEL", "error"))
         args = [self.mpiexec, "-n", str(n), sys.executable, "-m", "mpiflow", *command,
                 "--scheduler-file", self.scheduler_file,
                 "--local-directory", self.directory]

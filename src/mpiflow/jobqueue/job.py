@@ -24,17 +24,12 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 
+from mpiflow.distributed.comm.pmi import without_launch_identity
+
 __all__ = ["JobQueueError", "Job", "run_command", "require_command", "command_env", "same_job_id"]
 
 #: Seconds a queue command may take before it is reported as hung.
 COMMAND_TIMEOUT = 60.0
-
-#: Environment variables a submitted job must not inherit from this process:
-#: the MPI identity of an ``mpiexec`` launch (the job's ranks get their own)
-#: and the allocation of a Slurm job this process may run in.
-_PRIVATE_ENV = ("PMI_", "PMIX_", "HYDRA_", "MPIR_", "OMPI_", "SLURM_")
-_KEEP_ENV = ("SLURM_CONF",)
-
 
 class JobQueueError(RuntimeError):
     """A batch-queue command failed, or a job ended before its workers joined."""
@@ -67,8 +62,7 @@ def command_env() -> dict[str, str]:
     (False, True)
     >>> del os.environ['PMI_RANK']
     """
-    return {k: v for k, v in os.environ.items()
-            if k in _KEEP_ENV or not k.startswith(_PRIVATE_ENV)}
+    return without_launch_identity(allocation=True)
 
 
 def require_command(program: str, *, what: str, option: str, kind: str) -> None:
@@ -142,6 +136,22 @@ class Job:
     ended: float | None = None
     cancelled: float | None = None
     workers: set[str] = field(default_factory=set)
+    #: ``(time, state, why)`` for every change of :attr:`state`, oldest first.
+    history: list[tuple[float, str, str]] = field(default_factory=list)
+
+    def move(self, state: str, why: str) -> None:
+        """Change :attr:`state` to ``state`` and note ``why`` in :attr:`history`.
+
+        Examples
+        --------
+        >>> job = Job('42', 'job.sh', '/tmp')
+        >>> job.move('running', 'its workers joined')
+        >>> job.state, job.history[-1][1:]
+        ('running', ('running', 'its workers joined'))
+        """
+        if state != self.state:
+            self.state = state
+            self.history.append((time.time(), state, why))
 
     def matches(self, job_id: str | None) -> bool:
         """Whether ``job_id`` (as a worker reports it) is this job."""

@@ -30,7 +30,8 @@ import tempfile
 import time
 from collections.abc import Mapping
 
-__all__ = ["under_process_manager", "borrow_identity", "find_mpiexec"]
+__all__ = ["under_process_manager", "borrow_identity", "find_mpiexec",
+           "without_launch_identity"]
 
 _LAUNCHER_VARS = ("PMI_RANK", "PMI_FD", "PMI_PORT", "PMIX_RANK", "OMPI_COMM_WORLD_SIZE",
                   "SLURM_PROCID", "HYDRA_CONTROL_FD")
@@ -41,6 +42,41 @@ def under_process_manager(environ: Mapping[str, str] | None = None) -> bool:
     """Whether this process was started by ``mpiexec``/``srun`` (has a PMI identity)."""
     env = os.environ if environ is None else environ
     return any(name in env for name in _LAUNCHER_VARS)
+
+
+#: What an MPI launcher gives each rank: its identity in that launch (MPICH's
+#: hydra, PMIx, Open MPI). User settings (``MPIR_CVAR_*``, ``OMPI_MCA_*``) are kept.
+_LAUNCH_PREFIXES = ("PMI_", "PMIX_", "HYDRA_", "OMPI_COMM_WORLD_")
+_LAUNCH_NAMES = ("MPI_LOCALNRANKS", "MPI_LOCALRANKID", "OMPI_UNIVERSE_SIZE")
+
+
+def without_launch_identity(environ: Mapping[str, str] | None = None, *,
+                            allocation: bool = False) -> dict[str, str]:
+    """A copy of ``environ`` (default ``os.environ``) for a process another launcher starts.
+
+    A process started with the identity of the launch it came from (``PMI_RANK``,
+    ``PMI_FD``...) would register with that launch's process manager instead of
+    its own, and hang or crash in ``MPI_Init``. ``allocation=True`` also drops the
+    Slurm allocation this process runs in (``SLURM_*`` except ``SLURM_CONF``), for
+    jobs submitted from inside a job.
+
+    Examples
+    --------
+    >>> env = {'PMI_RANK': '1', 'MPI_LOCALRANKID': '0', 'MPIR_CVAR_X': '1',
+    ...        'SLURM_JOB_ID': '7', 'SLURM_CONF': '/etc/slurm.conf', 'PATH': '/bin'}
+    >>> sorted(without_launch_identity(env))
+    ['MPIR_CVAR_X', 'PATH', 'SLURM_CONF', 'SLURM_JOB_ID']
+    >>> sorted(without_launch_identity(env, allocation=True))
+    ['MPIR_CVAR_X', 'PATH', 'SLURM_CONF']
+    """
+    env = os.environ if environ is None else environ
+
+    def inherited(name: str) -> bool:
+        if name in _LAUNCH_NAMES or name.startswith(_LAUNCH_PREFIXES):
+            return False
+        return not (allocation and name.startswith("SLURM_") and name != "SLURM_CONF")
+
+    return {k: v for k, v in env.items() if inherited(k)}
 
 
 def find_mpiexec() -> str | None:
