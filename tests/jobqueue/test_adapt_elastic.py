@@ -24,7 +24,7 @@ def test_elastic_2000_tasks_grow_to_4_jobs_and_shrink_to_1(slurm_jobs):
     peak = int(out.split("peak jobs ")[1].split()[0])
     assert 2 <= peak <= 4, out  # grew while work was queued, never past maximum_jobs
     actions = out.split("actions ")[1].split("\n")[0]
-    assert "'up'" in actions and "'down'" in actions
+    assert "'up'" in actions and "'down'" in actions, out  # out: decisions and job histories
     assert "final SLURMCluster(jobs: 0 pending, 1 running; workers: 1 joined" in out
     closed = out.split("closed ids ")[1].split("\n")[0].split()
     assert len(closed) == peak - 1

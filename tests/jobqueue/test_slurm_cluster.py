@@ -112,6 +112,8 @@ def test_job_that_dies_before_joining_is_reported_with_its_log(cluster_of):
     assert "module openmpi/9.9 not found" in message
     assert cluster.jobs[job_id].state == "failed"
     assert "1 failed" in repr(cluster)
+    (_, state, why), = cluster.jobs[job_id].history  # the one change, and its reason
+    assert state == "failed" and "before its workers joined" in why
 
 
 def test_rejected_job_shows_what_the_queue_said(cluster_of):

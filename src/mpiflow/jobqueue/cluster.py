@@ -315,7 +315,11 @@ class JobQueueCluster:
             workers = self._ask("scheduler_info")["workers"]
             now = time.time()
             for job in live:
-                job.workers = {w for w, info in workers.items() if job.matches(info.get("job_id"))}
+                seen = {w for w, info in workers.items() if job.matches(info.get("job_id"))}
+                if job.workers and seen != job.workers:  # e.g. a worker was lost
+                    job.history.append((now, job.state, f"workers {sorted(job.workers)} "
+                                                        f"are now {sorted(seen)}"))
+                job.workers = seen
                 raw = next((s for i, s in states.items() if job.matches(i)), None)
                 job.queue_state = raw or "GONE"
                 if job.workers and job.joined is None:
@@ -324,7 +328,7 @@ class JobQueueCluster:
                 if raw in self.running_states and job.started is None:
                     job.started = now
                 if job.state == "pending" and job.workers:
-                    job.state = "running"
+                    job.move("running", f"workers joined: {sorted(job.workers)}")
                 if raw not in self.pending_states and raw not in self.running_states \
                         and not job.workers:
                     self._job_ended(job, now)
@@ -350,9 +354,10 @@ class JobQueueCluster:
     def _job_ended(self, job: Job, now: float) -> None:
         job.ended = now
         if job.joined is not None or job.cancelled is not None:
-            job.state = "finished"
+            job.move("finished", f"left the queue ({job.queue_state}) after "
+                     f"{'its workers joined' if job.joined is not None else 'we cancelled it'}")
             return
-        job.state = "failed"
+        job.move("failed", f"left the queue ({job.queue_state}) before its workers joined")
         why = (f"job {job.job_id} ended ({job.queue_state}) before its workers joined the "
                f"cluster. Its output:\n{job.log_tail()}")
         self.failures.append((job.job_id, why))
@@ -406,7 +411,7 @@ class JobQueueCluster:
         workers = sorted(w for j in jobs for w in j.workers)
         others = [j for j in self.jobs.values() if j.workers and j not in jobs]
         for job in jobs:
-            job.state = "closing" if job.workers else "finished"
+            job.move("closing" if job.workers else "finished", "closed by the cluster")
         if workers and others:
             try:
                 self._ask("retire_workers", workers=workers)
@@ -416,7 +421,7 @@ class JobQueueCluster:
                               stacklevel=3)
         self._cancel(jobs)
         for job in jobs:
-            job.state = "finished"
+            job.move("finished", "cancelled by the cluster")
             job.workers = set()
             job.ended = job.ended or time.time()
 
@@ -554,7 +559,7 @@ class JobQueueCluster:
                               "(scancel/qdel).", RuntimeWarning, stacklevel=2)
             for job in self.jobs.values():
                 if not job.done:
-                    job.state = "finished"
+                    job.move("finished", "the cluster closed")
         if self._control is not None:
             self._control.close()
         if self._scheduler is not None and self._scheduler.poll() is None:

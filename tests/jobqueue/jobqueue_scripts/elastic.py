@@ -44,7 +44,8 @@ with SLURMCluster(cores=1, memory="1GB", processes=1, walltime="00:10:00",
         while sum(j.active for j in cluster.jobs.values()) > 1:
             if time.time() > deadline:
                 raise TimeoutError(f"adapt did not shrink to 1 job within 90 s: {cluster!r}; "
-                                   f"log {adaptive.log}")
+                                   f"log {adaptive.log}; jobs "
+                                   f"{[(j.job_id, j.history) for j in cluster.jobs.values()]}")
             time.sleep(0.2)
         done.set()
         # the data of the retired workers moved to the one that stays
@@ -52,6 +53,12 @@ with SLURMCluster(cores=1, memory="1GB", processes=1, walltime="00:10:00",
         assert len(client.scheduler_info()["workers"]) == 1
         print("peak jobs", peak["jobs"], "peak workers", peak["workers"], flush=True)
         print("actions", [d["action"] for d in adaptive.log], flush=True)
+        for decision in adaptive.log:
+            print("decision", {k: decision[k] for k in ("target", "wanted", "jobs", "action",
+                                                        "submitted", "closed")}, flush=True)
+        for job in cluster.jobs.values():  # why each job is where it is (for a failure)
+            print("job", job.job_id, [(round(t - start, 2), state, why)
+                                      for t, state, why in job.history], flush=True)
         closed = [j for j in cluster.jobs.values() if j.state == "finished"]
         print("closed ids", " ".join(j.job_id for j in closed), flush=True)
         print("final", repr(cluster), flush=True)
