@@ -14,6 +14,8 @@ their own processes.
 
 from slurm_helpers import local_slurm, slurm_jobs
 
+# conftest.py itself: its doctests would import it as a second module named "conftest"
+collect_ignore = ["conftest.py"]
 collect_ignore_glob = ["slurm_scripts/*", "jobqueue_scripts/*"]
 
 __all__ = ["local_slurm", "slurm_jobs"]

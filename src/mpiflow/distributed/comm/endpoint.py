@@ -20,10 +20,14 @@ Wire format of one message from rank A to rank B on stream ``key``:
 Messages of one stream are delivered in the order they were sent, even when
 a small message overtakes a large one on the wire.
 
-The loop polls (``improbe`` for headers, ``Testall`` for transfers) and backs
-off adaptively (:class:`~mpiflow.distributed.comm.backoff.Backoff`): it spins
-for ``spin_us`` after activity, then sleeps a fraction of its idle time,
-growing up to ``max_sleep_us`` (default 1000). A thread that queues a message wakes the loop
+The loop polls (``improbe`` for headers, ``Testall`` for transfers). When
+every peer shares this node, each one rings this rank's doorbell
+(:mod:`.doorbell`) after it sends, so an idle loop blocks on the bell (at
+most ``max_sleep_us``) instead of polling; it keeps polling only while a large
+transfer is moving. Otherwise it backs off adaptively
+(:class:`~mpiflow.distributed.comm.backoff.Backoff`): it spins for ``spin_us``
+after activity, then sleeps a fraction of its idle time, growing up to
+``max_sleep_us`` (default 1000). A thread that queues a message wakes the loop
 at once. Settings come from keywords or ``mpiflow.config`` (environment
 ``MPIFLOW_COMM_SPIN_US``, ``MPIFLOW_COMM_MAX_SLEEP_US``,
 ``MPIFLOW_COMM_BACKOFF_FRACTION``, ``MPIFLOW_COMM_INLINE_BYTES``).
@@ -38,10 +42,8 @@ from __future__ import annotations
 
 import atexit
 import collections
-import ctypes
 import itertools
 import queue
-import sys
 import threading
 import time
 from collections.abc import Sequence
@@ -57,6 +59,16 @@ from .backoff import Backoff
 from .core import CommClosedError, CommTimeoutError, resolve_timeout
 from .doorbell import Doorbell
 from .mpi import import_mpi
+from .transfers import (
+    Closed,
+    CommRoute,
+    Incoming,
+    Outgoing,
+    StreamKey,
+    as_bytes_view,
+    cancel_requests,
+    reduce_timer_slack,
+)
 
 __all__ = ["MPIEndpoint", "get_endpoint", "HEADER_TAG", "FIRST_DATA_TAG", "StreamKey"]
 
@@ -64,65 +76,6 @@ HEADER_TAG = 1
 FIRST_DATA_TAG = 16
 _LAST_DATA_TAG = 1 << 20
 _MAX_BATCH = 64
-
-StreamKey = tuple[int, int]  # (rank that opened the stream, its counter)
-
-
-class _Closed:
-    """Queue sentinel: the stream or the endpoint is gone."""
-
-    def __init__(self, reason: str) -> None:
-        self.reason = reason
-
-
-class _Outgoing:
-    __slots__ = ("dest", "key", "frames", "future", "requests", "nbytes")
-
-    def __init__(self, dest: int, key: StreamKey | None, frames: list[Any], future: Future):
-        self.dest, self.key, self.frames, self.future = dest, key, frames, future
-        self.requests: list[Any] = []
-        self.nbytes = 0
-
-
-class _Incoming:
-    __slots__ = ("source", "key", "frames", "requests", "done")
-
-    def __init__(self, source: int, key: Any, frames: list[Any], requests: list[Any]):
-        self.source, self.key, self.frames, self.requests = source, key, frames, requests
-        self.done = not requests
-
-
-class _Comm:
-    """One communicator this process talks on, with the process id of each of its ranks."""
-
-    __slots__ = ("comm", "ids")
-
-    def __init__(self, comm: Any, ids: list[int]) -> None:
-        self.comm, self.ids = comm, ids
-
-
-def _as_bytes_view(frame: Any) -> memoryview:
-    view = memoryview(frame)
-    if view.format != "B" or view.ndim != 1:
-        view = view.cast("B") if view.c_contiguous else memoryview(view.tobytes())
-    return view
-
-
-def _reduce_timer_slack() -> None:
-    """Make this thread's short sleeps precise (Linux; a no-op elsewhere).
-
-    Linux lets a sleeping thread oversleep by its "timer slack", 50 µs by
-    default, which turns a 20 µs back-off step into 75 µs. The progress thread
-    sets its own slack to 1 µs (``prctl(PR_SET_TIMERSLACK)``), halving round
-    trips; long idle sleeps are unaffected.
-    """
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(29, 1000, 0, 0, 0)  # PR_SET_TIMERSLACK, ns
-    except (OSError, AttributeError):
-        pass
-
 
 class MPIEndpoint:
     """This process's MPI transport: a progress thread and its queues.
@@ -168,7 +121,7 @@ class MPIEndpoint:
         #: This process's id: its rank in the launch, or the id it got when it joined.
         self.rank = ids[self.comm.Get_rank()]
         self.size = len(ids)
-        self._comms: list[_Comm] = []
+        self._comms: list[CommRoute] = []
         self._routes: dict[int, tuple[Any, int]] = {}
         self._lost: set[int] = set()
         self.inline_bytes = int(config.get("comm.inline-bytes", 16384, override=inline_bytes))
@@ -177,7 +130,7 @@ class MPIEndpoint:
         fraction = float(config.get("comm.backoff-fraction", 0.2, override=backoff_fraction))
         self._backoff = Backoff(spin=spin, first_sleep=min(20e-6, cap), max_sleep=cap,
                                 fraction=fraction)
-        self._outbox: queue.SimpleQueue[_Outgoing] = queue.SimpleQueue()
+        self._outbox: queue.SimpleQueue[Outgoing] = queue.SimpleQueue()
         # Held around every MPI call: the progress thread holds it while it
         # polls; a sending thread that finds it free starts its send itself,
         # saving a hand-off to the progress thread (MPI_THREAD_SERIALIZED).
@@ -189,10 +142,10 @@ class MPIEndpoint:
         self._handlers: dict[Any, Any] = {}
         self._calls: list[tuple[Any, Any]] = []
         self._round_hook: Any = None
-        self._order: dict[Any, collections.deque[_Incoming]] = {}
+        self._order: dict[Any, collections.deque[Incoming]] = {}
         self._accept: queue.Queue = queue.Queue()
-        self._sending: list[_Outgoing] = []
-        self._receiving: list[_Incoming] = []
+        self._sending: list[Outgoing] = []
+        self._receiving: list[Incoming] = []
         self._tags: dict[int, int] = {}
         self._streams = itertools.count()
         self._stopping = False
@@ -223,16 +176,20 @@ class MPIEndpoint:
                              f"{sorted(self._routes)[:20]}")
         self._check_alive(f"send to rank {dest}")
         fut: Future = Future()
-        out = _Outgoing(dest, key, list(frames), fut)
+        out = Outgoing(dest, key, list(frames), fut)
         if self._outbox.empty() and self._mpi_lock.acquire(blocking=False):
+            watch = False
             try:  # nothing queued before us, so order is kept
-                self._start_one(out)
+                watch = self._start_one(out)
             except Exception as exc:
                 fut.set_exception(exc)
             finally:
                 self._mpi_lock.release()
-            if not fut.done():
-                self._bell.ring_self()  # the progress thread completes the transfer
+            if watch and threading.get_ident() != self._thread.ident:
+                # MPI has not finished it: the progress thread must, and it may
+                # be asleep on its bell (the peer's bell rings, but the message
+                # only arrives once this side's MPI progresses).
+                self._bell.ring_self()
             return fut
         self._outbox.put(out)
         self._bell.ring_self()
@@ -264,7 +221,7 @@ class MPIEndpoint:
                 f"Rank {self.rank} waited {wait:g} s for a message from rank {source} on "
                 f"stream {key}; none came. Is rank {source} alive and sending?"
             ) from None
-        if isinstance(item, _Closed):
+        if isinstance(item, Closed):
             self._inbox(key).put(item)  # keep later receivers informed too
             raise CommClosedError(item.reason)
         return item
@@ -280,7 +237,7 @@ class MPIEndpoint:
                 f"Rank {self.rank} waited {wait:g} s for another rank to open a stream to it; "
                 "none did."
             ) from None
-        if isinstance(item, _Closed):
+        if isinstance(item, Closed):
             self._accept.put(item)
             raise CommClosedError(item.reason)
         return item
@@ -309,7 +266,7 @@ class MPIEndpoint:
                 box = self._inboxes.pop(key, None)
             while box is not None and not box.empty():
                 item = box.get()
-                self._calls.append((handler, None if isinstance(item, _Closed) else item))
+                self._calls.append((handler, None if isinstance(item, Closed) else item))
         self._bell.ring_self()
 
     def set_round_hook(self, hook: Any) -> None:
@@ -367,7 +324,7 @@ class MPIEndpoint:
             keep = []
             for out in self._sending:
                 if out.dest == peer:
-                    _cancel(out.requests)
+                    cancel_requests(out.requests)
                     if not out.future.done():
                         out.future.set_exception(CommClosedError(reason))
                 else:
@@ -376,8 +333,8 @@ class MPIEndpoint:
             keep_in = []
             for incoming in self._receiving:
                 if incoming.source == peer:
-                    _cancel(incoming.requests)
-                    self._inbox(incoming.key).put(_Closed(reason))
+                    cancel_requests(incoming.requests)
+                    self._inbox(incoming.key).put(Closed(reason))
                     self._order.pop(incoming.key, None)
                 else:
                     keep_in.append(incoming)
@@ -398,7 +355,7 @@ class MPIEndpoint:
         self._add_comm(comm, list(ids))
 
     def _add_comm(self, comm: Any, ids: list[int]) -> None:
-        self._comms.append(_Comm(comm, ids))
+        self._comms.append(CommRoute(comm, ids))
         bells = set(self._bell.peers)
         for rank, pid in enumerate(ids):
             if pid != self.rank and pid not in self._routes:
@@ -415,7 +372,7 @@ class MPIEndpoint:
     def close_stream(self, dest: int, key: StreamKey) -> None:
         """Tell ``dest`` that stream ``key`` is closed (its recv raises)."""
         if self._error is None and not self._stopping:
-            self._outbox.put(_Outgoing(dest, None, [key], Future()))
+            self._outbox.put(Outgoing(dest, None, [key], Future()))
             self._bell.ring_self()
         with self._lock:
             self._inboxes.pop(key, None)
@@ -470,19 +427,23 @@ class MPIEndpoint:
         return tag
 
     def _run(self) -> None:
-        _reduce_timer_slack()
+        reduce_timer_slack()
         # When every peer shares this node, each one rings before we could
         # find its message by polling: an idle loop then blocks on the bell
         # instead of spinning, which leaves the GIL and the CPU to the threads
         # doing the work (spinning cost ~0.2 ms per hand-off on 2 cores).
         rang = False
+        streak = 0  # turns in a row, without sleeping, that found something to do
         try:
             while True:
                 with self._mpi_lock:
-                    active = self._start_sends()
-                    active = self._probe_headers() or active
-                    active = self._test_transfers() or active
+                    started = self._start_sends()
+                    found = self._probe_headers()
+                    active = self._test_transfers() or started > 0 or found > 0
                     calls, self._calls = self._calls, []
+                # A batch limit was hit: more is waiting, and its rings were
+                # already consumed, so the bell will not announce it.
+                more = started >= _MAX_BATCH or found >= _MAX_BATCH
                 for handler, frames in calls:
                     handler(frames)
                 active = active or bool(calls)
@@ -493,13 +454,19 @@ class MPIEndpoint:
                     break
                 if active:
                     self._backoff.reset()
+                streak = streak + 1 if active else 0
+                # Busy (several messages in a turn, or turns in a row): one more
+                # turn without sleeping finds the next message sooner than a
+                # wake-up would. A lone message is followed by silence: sleep.
+                busy = active and (streak > 1 or started + found > 1)
                 rung = self._bells_everywhere and self._bell.can_wait
-                if self._receiving or self._sending_bulk() or (active and not rung):
-                    # MPI moves a large message only while someone calls into
-                    # MPI: keep polling (yielding the GIL) until it has landed.
+                if more or busy or self._receiving or self._sending or (active and not rung):
+                    # MPI moves a message only while someone calls into MPI: keep
+                    # polling (yielding the GIL) until every transfer is done. A
+                    # small send waits here only while the peer's queue is full.
                     # Without bells, a reply is only found by polling.
                     wait = 0.0
-                elif rung and not self._sending and (active or not rang):
+                elif rung and (active or not rang):
                     # Every peer rings when it sends: wait for that, not spin.
                     wait = self._backoff.max_sleep
                 else:
@@ -509,9 +476,11 @@ class MPIEndpoint:
                     # Spinning: still give up the GIL each turn, or the thread we
                     # just handed a message to waits for the switch interval.
                     time.sleep(0)
-                elif self._bell.wait(wait):
-                    rang = True  # a peer rang: if its message is not visible yet, poll
-                    self._backoff.reset()
+                else:
+                    streak = 0
+                    if self._bell.wait(wait):
+                        rang = True  # a peer rang: if its message is not visible yet, poll
+                        self._backoff.reset()
         except BaseException as exc:  # noqa: BLE001 - reported to every waiter
             self._fail(exc)
 
@@ -525,15 +494,16 @@ class MPIEndpoint:
         with self._lock:
             boxes = list(self._inboxes.values())
         for box in boxes:
-            box.put(_Closed(reason))
-        self._accept.put(_Closed(reason))
+            box.put(Closed(reason))
+        self._accept.put(Closed(reason))
         for handler in list(self._handlers.values()):
             try:
                 handler(None)
             except Exception:  # noqa: BLE001 - already failing; every waiter is told
                 pass
 
-    def _start_sends(self) -> bool:
+    def _start_sends(self) -> int:
+        """Start up to ``_MAX_BATCH`` queued sends; returns how many."""
         started = 0
         while started < _MAX_BATCH and not self._outbox.empty():
             out = self._outbox.get()
@@ -542,16 +512,17 @@ class MPIEndpoint:
                 self._start_one(out)
             except Exception as exc:
                 out.future.set_exception(exc)
-        return started > 0
+        return started
 
-    def _start_one(self, out: _Outgoing) -> None:
+    def _start_one(self, out: Outgoing) -> bool:
+        """Start sending ``out``; returns whether it is left for the progress loop to finish."""
         comm, dest = self._routes[out.dest]
         if out.key is None:  # close notice: frames[0] is the closed stream's key
             out.requests = [comm.isend((out.frames[0], 0, None, None), dest, HEADER_TAG)]
             self._sending.append(out)
             self._bell.ring(out.dest)
-            return
-        views = [_as_bytes_view(f) for f in out.frames]
+            return True
+        views = [as_bytes_view(f) for f in out.frames]
         lengths = [v.nbytes for v in views]
         out.nbytes = total = sum(lengths)
         if total <= self.inline_bytes:
@@ -562,19 +533,20 @@ class MPIEndpoint:
             if request.Test():  # usual for a small message: nothing left to watch
                 self.stats["sent"] += 1
                 self.stats["bytes_sent"] += total
-                return
+                return False
             out.requests = [request]
             self._sending.append(out)
-            return
-        else:
-            tag = self._next_tag(out.dest)
-            out.requests = [comm.isend((out.key, tag, lengths, None), dest, HEADER_TAG)]
-            byte = self._MPI.BYTE
-            out.requests += [comm.Isend([v, byte], dest, tag) for v in views if v.nbytes]
+            return True
+        tag = self._next_tag(out.dest)
+        out.requests = [comm.isend((out.key, tag, lengths, None), dest, HEADER_TAG)]
+        byte = self._MPI.BYTE
+        out.requests += [comm.Isend([v, byte], dest, tag) for v in views if v.nbytes]
         self._sending.append(out)
         self._bell.ring(out.dest)
+        return True
 
-    def _probe_headers(self) -> bool:
+    def _probe_headers(self) -> int:
+        """Receive up to ``_MAX_BATCH`` headers; returns how many."""
         MPI = self._MPI
         status = MPI.Status()
         found = 0
@@ -588,16 +560,16 @@ class MPIEndpoint:
                 key, tag, lengths, inline = message.recv()
                 source = status.Get_source()
                 self._on_header(c.ids[source], key, tag, lengths, inline, comm, source)
-        return found > 0
+        return found
 
     def _on_header(self, source: int, key: Any, tag: int, lengths: list[int] | None,
                    inline: list[bytes] | None, comm: Any = None, source_rank: int = 0) -> None:
         if lengths is None:  # the peer closed stream ``key``
-            closed = _Closed(f"Rank {source} closed stream {key} to rank {self.rank}.")
-            self._enqueue(_Incoming(source, key, [closed], []), announce=False)
+            closed = Closed(f"Rank {source} closed stream {key} to rank {self.rank}.")
+            self._enqueue(Incoming(source, key, [closed], []), announce=False)
             return
         if inline is not None:
-            self._enqueue(_Incoming(source, key, inline, []))
+            self._enqueue(Incoming(source, key, inline, []))
             return
         frames: list[Any] = []
         requests = []
@@ -607,12 +579,12 @@ class MPIEndpoint:
             frames.append(buf)
             if n:
                 requests.append(comm.Irecv([buf, byte], source_rank, tag))
-        incoming = _Incoming(source, key, frames, requests)
+        incoming = Incoming(source, key, frames, requests)
         self._enqueue(incoming)
         if requests:
             self._receiving.append(incoming)
 
-    def _enqueue(self, incoming: _Incoming, announce: bool = True) -> None:
+    def _enqueue(self, incoming: Incoming, announce: bool = True) -> None:
         key = incoming.key
         with self._lock:
             if announce and key not in self._inboxes and key[0] != self.rank:
@@ -628,7 +600,7 @@ class MPIEndpoint:
         while order and order[0].done:
             incoming = order.popleft()
             frames = incoming.frames
-            if len(frames) == 1 and isinstance(frames[0], _Closed):
+            if len(frames) == 1 and isinstance(frames[0], Closed):
                 self._inbox(key).put(frames[0])
                 continue
             self.stats["received"] += 1
@@ -650,6 +622,11 @@ class MPIEndpoint:
                     self.stats["sent"] += 1
                     self.stats["bytes_sent"] += out.nbytes
                     out.frames = []
+                    if out.nbytes <= self.inline_bytes:
+                        # A small message that had to wait (the peer's queue was
+                        # full) is only now visible there; the ring at its start
+                        # has been answered already.
+                        self._bell.ring(out.dest)
                     if not out.future.done():
                         out.future.set_result(None)
                 else:
@@ -666,15 +643,6 @@ class MPIEndpoint:
                     still_in.append(incoming)
             self._receiving = still_in
         return progressed
-
-
-def _cancel(requests: list) -> None:
-    for req in requests:
-        try:
-            req.Cancel()
-            req.Free()
-        except Exception:  # noqa: BLE001 - already complete or already gone
-            pass
 
 
 _endpoint: MPIEndpoint | None = None

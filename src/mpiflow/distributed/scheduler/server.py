@@ -196,7 +196,7 @@ class SchedulerServer:
                 return False
             try:
                 worked = bool(arrived)
-                if arrived:
+                while arrived:  # all of it: nothing would announce what is left
                     events: list = []
                     for _ in range(min(len(arrived), MAX_ROUND)):
                         events = self._dispatch(arrived.popleft(), events)

@@ -98,6 +98,7 @@ class Worker:
         self.pool = ThreadPoolExecutor(nthreads, thread_name_prefix=f"mpiflow-w{transport.rank}")
         self._ready: queue.SimpleQueue = queue.SimpleQueue()
         self._reports: list = []
+        self._pushes: list = []  # (report, key-data message, client ranks), sent before reports
         self._reports_lock = threading.Lock()
         self._executors = [
             threading.Thread(target=self._execute_loop, name=f"mpiflow-w{transport.rank}-{i}",
@@ -272,13 +273,18 @@ class Worker:
             msg = ready.get()
             if msg is None:
                 return
-            report = self._execute(msg["key"], msg["run_spec"], msg["who_has"],
-                                   msg.get("report_to"))
+            report, push = self._execute(msg["key"], msg["run_spec"], msg["who_has"],
+                                         msg.get("report_to"))
             with self._reports_lock:
                 self._reports.append(report)
+                if push is not None:
+                    self._pushes.append(push)
                 if not ready.empty() and len(self._reports) < REPORT_BATCH:
-                    continue  # more work is queued here: report together
+                    continue  # more work is queued here: report (and push) together
                 reports, self._reports = self._reports, []
+                pushes, self._pushes = self._pushes, []
+            if pushes:
+                self._send_pushes(pushes)
             transfers = self._take_transfers()
             if transfers:  # they ride with the reports: no message of their own
                 reports[-1]["transfers"] = transfers
@@ -311,7 +317,8 @@ class Worker:
         return (func, *pickle.loads(blob))
 
     def _execute(self, key: Any, run_spec: tuple, who_has: dict,
-                 report_to: list | None = None) -> dict:
+                 report_to: list | None = None) -> tuple[dict, tuple | None]:
+        """Run one task; returns its report and, for a small result, what to push."""
         begin = time.time()
         start = time.perf_counter()
         try:
@@ -320,30 +327,44 @@ class Worker:
             result = execute_task(task, inputs)
         except BaseException as exc:  # noqa: BLE001 - reported to the scheduler
             return {"op": "task-erred", "key": key, "error": pack_exception(exc, context=key),
-                    "start": begin, "stop": time.time(), "thread": threading.get_ident()}
+                    "start": begin, "stop": time.time(), "thread": threading.get_ident()}, None
         duration = time.perf_counter() - start
         self.data[key] = result
         nbytes = sizeof(result)
         # start/stop (wall clock) and thread: for the dashboard's task stream
         report = {"op": "task-finished", "key": key, "nbytes": nbytes, "duration": duration,
                   "start": begin, "stop": begin + duration, "thread": threading.get_ident()}
-        if report_to and nbytes <= PUSH_BYTES and self._push(key, result, nbytes, report_to):
-            report["pushed_to"] = report_to  # the scheduler need not tell them again
-        return report
+        if report_to and nbytes <= PUSH_BYTES:
+            # The clients waiting for a small result get it straight from here:
+            # no round trip to fetch it, and no "key in memory" message from the
+            # scheduler (the push says where it is held).
+            report["pushed_to"] = list(report_to)
+            push = {"op": "key-data", "key": key, "value": result, "nbytes": nbytes,
+                    "worker": address(self.transport.rank)}
+            return report, (report, push, report_to)
+        return report, None
 
-    def _push(self, key: Any, value: Any, nbytes: int, clients: list) -> bool:
-        """Send a small result straight to the clients waiting for it.
+    def _send_pushes(self, pushes: list) -> None:
+        """Send small results to their clients, one message per client.
 
-        This saves the client a round trip to fetch it, and the scheduler's
-        "key in memory" message: the push carries the value and where it is
-        held. Values that do not pickle stay here (returns False), and the
-        client's fetch reports why.
+        A value that does not pickle stays here: its report then names no
+        client, so the scheduler tells them where it is and their fetch
+        reports why it cannot travel.
         """
-        msg = {"op": "key-data", "key": key, "value": value, "nbytes": nbytes,
-               "worker": address(self.transport.rank)}
-        for rank in clients:
+        by_client: dict[int, list] = {}
+        for push in pushes:
+            for rank in push[2]:
+                by_client.setdefault(rank, []).append(push)
+        for rank, items in by_client.items():
+            msgs = [dict(msg) for _, msg, _ in items]
             try:
-                self.transport.send(rank, dict(msg))
-            except Exception:  # noqa: BLE001 - unpicklable: fetched (and explained) later
-                return False
-        return True
+                self.transport.send(rank, msgs[0] if len(msgs) == 1
+                                    else {"op": "batch", "messages": msgs})
+                continue
+            except Exception:  # noqa: BLE001 - find the value that does not pickle
+                pass
+            for report, msg, _ in items:
+                try:
+                    self.transport.send(rank, dict(msg))
+                except Exception:  # noqa: BLE001 - fetched (and explained) later
+                    report.pop("pushed_to", None)
