@@ -37,6 +37,18 @@ expect(ValueError, "bad value 3", downstream.result)
 unpicklable = client.submit(threading.Lock)
 expect(Exception, "could not serialize", unpicklable.result)
 
+
+def lock_at(i):
+    return threading.Lock() if i == 150 else i
+
+
+# Many small results pushed together (one message per client): the one that does not
+# pickle stays on its worker and is explained; every other one arrives.
+many = client.map(lock_at, range(300))
+assert [f.result() for f in many if f.key != many[150].key] == \
+    [i for i in range(300) if i != 150]
+expect(Exception, "could not serialize", many[150].result)
+
 slow = client.submit(__import__("time").sleep, 3, pure=False)
 expect(TimeoutError, "waited 0.2 s", lambda: slow.result(timeout=0.2))
 
