@@ -86,3 +86,8 @@ def test_round_hook_answers_from_the_progress_thread_and_fails_the_endpoint_if_i
     assert rank0["acked"] == 40 and rank0["threads"] == ["mpiflow-mpi-progress-0"]
     assert rank0["idle_turns"] >= 30  # an idle loop still calls it (sleeps of at most 1 ms)
     assert "the hook failed on purpose" in rank0["error"], rank0
+
+
+def test_large_receive_buffers_are_reused_only_after_their_data_is_dropped():
+    results = run_mpi(2, "reuse")
+    assert results[1]["reused"] >= 3, results[1]  # rounds 3..6 took the buffer round 2 left

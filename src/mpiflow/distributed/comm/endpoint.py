@@ -51,11 +51,10 @@ from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
-import numpy as np
-
 from mpiflow import config
 
 from .backoff import Backoff
+from .buffers import BufferPool
 from .core import CommClosedError, CommTimeoutError, resolve_timeout
 from .doorbell import Doorbell
 from .mpi import import_mpi
@@ -76,6 +75,7 @@ HEADER_TAG = 1
 FIRST_DATA_TAG = 16
 _LAST_DATA_TAG = 1 << 20
 _MAX_BATCH = 64
+_PUMP_SECONDS = 200e-6
 
 class MPIEndpoint:
     """This process's MPI transport: a progress thread and its queues.
@@ -131,6 +131,7 @@ class MPIEndpoint:
         self._backoff = Backoff(spin=spin, first_sleep=min(20e-6, cap), max_sleep=cap,
                                 fraction=fraction)
         self._outbox: queue.SimpleQueue[Outgoing] = queue.SimpleQueue()
+        self._buffers = BufferPool()  # large receive buffers, reused (see .buffers)
         # Held around every MPI call: the progress thread holds it while it
         # polls; a sending thread that finds it free starts its send itself,
         # saving a hand-off to the progress thread (MPI_THREAD_SERIALIZED).
@@ -452,6 +453,8 @@ class MPIEndpoint:
                     active = True
                 if self._stopping and not self._sending and self._outbox.empty():
                     break
+                if not active and (self._receiving or self._sending_bulk()):
+                    active = self._pump()
                 if active:
                     self._backoff.reset()
                 streak = streak + 1 if active else 0
@@ -483,6 +486,22 @@ class MPIEndpoint:
                         self._backoff.reset()
         except BaseException as exc:  # noqa: BLE001 - reported to every waiter
             self._fail(exc)
+
+    def _pump(self) -> bool:
+        """Drive bulk transfers alone for up to ``_PUMP_SECONDS``; whether one finished.
+
+        MPI moves a large message in pieces, one per call into it; a full turn
+        of the loop between two calls (polling for headers, queues, Python
+        bookkeeping) cost about half the bandwidth. Messages that arrive
+        meanwhile wait at most this long.
+        """
+        deadline = time.perf_counter() + _PUMP_SECONDS
+        with self._mpi_lock:
+            while True:
+                if self._test_transfers():
+                    return True
+                if time.perf_counter() >= deadline:
+                    return False
 
     def _fail(self, exc: BaseException) -> None:
         self._error = exc
@@ -575,7 +594,7 @@ class MPIEndpoint:
         requests = []
         byte = self._MPI.BYTE
         for n in lengths:
-            buf = memoryview(np.empty(n, dtype=np.uint8))
+            buf = self._buffers.take(n)
             frames.append(buf)
             if n:
                 requests.append(comm.Irecv([buf, byte], source_rank, tag))

@@ -57,6 +57,33 @@ def bulk(ep, connect, listen):
     return {"ok": True}
 
 
+def reuse(ep, connect, listen):
+    """Large receive buffers come back for reuse only once their data is dropped."""
+    import gc
+
+    import numpy as np
+
+    n = 16 * 2**20 // 8  # above the pool's minimum
+    rounds = 6
+    if ep.rank == 0:
+        c = connect("mpi://1")
+        for i in range(rounds):
+            c.send_msg({"x": np.full(n, float(i))})
+        assert c.recv_msg(timeout=60) == "done"
+        return {"sent": rounds}
+    c = listen("mpi://").accept(timeout=30)
+    kept = c.recv_msg(timeout=60)["x"]  # held to the end: its buffer must never be reused
+    for i in range(1, rounds):
+        x = c.recv_msg(timeout=60)["x"]
+        assert not np.shares_memory(x, kept)
+        assert (x == float(i)).all(), (i, np.unique(x)[:5])
+        del x
+        gc.collect()
+    assert (kept == 0.0).all()  # untouched by the receives that reused other buffers
+    c.send_msg("done")
+    return {"reused": ep._buffers.reused}
+
+
 def streams(ep, connect, listen):
     import numpy as np
 
