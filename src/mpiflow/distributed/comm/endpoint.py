@@ -18,7 +18,9 @@ Wire format of one message from rank A to rank B on stream ``key``:
    concurrent transfers between the same pair never mix.
 
 Messages of one stream are delivered in the order they were sent, even when
-a small message overtakes a large one on the wire.
+a small message overtakes a large one on the wire. The receiving half (probe,
+receive, deliver) is in :mod:`.receiving`; the records of messages in flight
+are in :mod:`.transfers`.
 
 The loop polls (``improbe`` for headers, ``Testall`` for transfers). When
 every peer shares this node, each one rings this rank's doorbell
@@ -58,6 +60,7 @@ from .buffers import BufferPool
 from .core import CommClosedError, CommTimeoutError, resolve_timeout
 from .doorbell import Doorbell
 from .mpi import import_mpi
+from .receiving import HEADER_TAG, MAX_BATCH, ReceiveSide
 from .transfers import (
     Closed,
     CommRoute,
@@ -71,13 +74,12 @@ from .transfers import (
 
 __all__ = ["MPIEndpoint", "get_endpoint", "HEADER_TAG", "FIRST_DATA_TAG", "StreamKey"]
 
-HEADER_TAG = 1
 FIRST_DATA_TAG = 16
 _LAST_DATA_TAG = 1 << 20
-_MAX_BATCH = 64
 _PUMP_SECONDS = 200e-6
 
-class MPIEndpoint:
+
+class MPIEndpoint(ReceiveSide):
     """This process's MPI transport: a progress thread and its queues.
 
     Parameters
@@ -412,13 +414,6 @@ class MPIEndpoint:
                 f"Cannot {doing}: the MPI endpoint of rank {self.rank} is closed."
             )
 
-    def _inbox(self, key: Any) -> queue.Queue:
-        with self._lock:
-            box = self._inboxes.get(key)
-            if box is None:
-                box = self._inboxes[key] = queue.Queue()
-            return box
-
     def _sending_bulk(self) -> bool:
         return any(out.nbytes > self.inline_bytes for out in self._sending)
 
@@ -444,7 +439,7 @@ class MPIEndpoint:
                     calls, self._calls = self._calls, []
                 # A batch limit was hit: more is waiting, and its rings were
                 # already consumed, so the bell will not announce it.
-                more = started >= _MAX_BATCH or found >= _MAX_BATCH
+                more = started >= MAX_BATCH or found >= MAX_BATCH
                 for handler, frames in calls:
                     handler(frames)
                 active = active or bool(calls)
@@ -522,9 +517,9 @@ class MPIEndpoint:
                 pass
 
     def _start_sends(self) -> int:
-        """Start up to ``_MAX_BATCH`` queued sends; returns how many."""
+        """Start up to ``MAX_BATCH`` queued sends; returns how many."""
         started = 0
-        while started < _MAX_BATCH and not self._outbox.empty():
+        while started < MAX_BATCH and not self._outbox.empty():
             out = self._outbox.get()
             started += 1
             try:
@@ -563,72 +558,6 @@ class MPIEndpoint:
         self._sending.append(out)
         self._bell.ring(out.dest)
         return True
-
-    def _probe_headers(self) -> int:
-        """Receive up to ``_MAX_BATCH`` headers; returns how many."""
-        MPI = self._MPI
-        status = MPI.Status()
-        found = 0
-        for c in self._comms:
-            comm = c.comm
-            while found < _MAX_BATCH:
-                message = comm.improbe(MPI.ANY_SOURCE, HEADER_TAG, status)
-                if message is None:
-                    break
-                found += 1
-                key, tag, lengths, inline = message.recv()
-                source = status.Get_source()
-                self._on_header(c.ids[source], key, tag, lengths, inline, comm, source)
-        return found
-
-    def _on_header(self, source: int, key: Any, tag: int, lengths: list[int] | None,
-                   inline: list[bytes] | None, comm: Any = None, source_rank: int = 0) -> None:
-        if lengths is None:  # the peer closed stream ``key``
-            closed = Closed(f"Rank {source} closed stream {key} to rank {self.rank}.")
-            self._enqueue(Incoming(source, key, [closed], []), announce=False)
-            return
-        if inline is not None:
-            self._enqueue(Incoming(source, key, inline, []))
-            return
-        frames: list[Any] = []
-        requests = []
-        byte = self._MPI.BYTE
-        for n in lengths:
-            buf = self._buffers.take(n)
-            frames.append(buf)
-            if n:
-                requests.append(comm.Irecv([buf, byte], source_rank, tag))
-        incoming = Incoming(source, key, frames, requests)
-        self._enqueue(incoming)
-        if requests:
-            self._receiving.append(incoming)
-
-    def _enqueue(self, incoming: Incoming, announce: bool = True) -> None:
-        key = incoming.key
-        with self._lock:
-            if announce and key not in self._inboxes and key[0] != self.rank:
-                self._inboxes[key] = queue.Queue()
-                self._accept.put((incoming.source, key))
-            order = self._order.setdefault(key, collections.deque())
-        order.append(incoming)
-        if incoming.done:
-            self._deliver(key)
-
-    def _deliver(self, key: Any) -> None:
-        order = self._order.get(key)
-        while order and order[0].done:
-            incoming = order.popleft()
-            frames = incoming.frames
-            if len(frames) == 1 and isinstance(frames[0], Closed):
-                self._inbox(key).put(frames[0])
-                continue
-            self.stats["received"] += 1
-            self.stats["bytes_received"] += sum(memoryview(f).nbytes for f in frames)
-            handler = self._handlers.get(key)
-            if handler is not None:
-                self._calls.append((handler, frames))
-            else:
-                self._inbox(key).put(frames)
 
     def _test_transfers(self) -> bool:
         Testall = self._MPI.Request.Testall
