@@ -125,6 +125,15 @@ assert client.submit(times, 3).result() == 6
 FACTOR = 5
 assert client.submit(times, 3).result() == 15
 
+# A result is not held back behind the next task queued on its worker (results of
+# tiny tasks wait a moment to travel together; a 3 s task is not tiny).
+worker = sorted(client.scheduler_info()["workers"])[0]
+quick = client.submit(time.sleep, 0.05, key="quick-then-slow", workers=[worker])
+slow = client.submit(time.sleep, 3, key="slow-after-quick", workers=[worker])
+quick.result(timeout=30)
+assert not slow.done(), "the quick result came only with the slow one"
+slow.result(timeout=30)
+
 print(repr(client))
 print("OK")
 client.shutdown()

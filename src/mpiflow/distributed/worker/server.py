@@ -36,6 +36,10 @@ __all__ = ["Worker", "sizeof"]
 FETCH_TIMEOUT = 300.0
 #: Most task reports sent in one message.
 REPORT_BATCH = 256
+#: Reports (and pushed results) wait for the next queued task only while tasks
+#: are this short and the oldest waiting report is at most this old (seconds):
+#: batching pays for tiny tasks, and must not hold a result back behind a long one.
+REPORT_DELAY = 0.002
 #: Results up to this size go straight to the clients that want them.
 PUSH_BYTES = 64 * 1024
 #: Fetches of inputs remembered until the next task report carries them to the scheduler.
@@ -100,6 +104,7 @@ class Worker:
         self._reports: list = []
         self._pushes: list = []  # (report, key-data message, client ranks), sent before reports
         self._reports_lock = threading.Lock()
+        self._oldest_report = 0.0  # perf_counter() when the oldest waiting report was made
         self._executors = [
             threading.Thread(target=self._execute_loop, name=f"mpiflow-w{transport.rank}-{i}",
                              daemon=True)
@@ -273,14 +278,20 @@ class Worker:
             msg = ready.get()
             if msg is None:
                 return
+            started = time.perf_counter()
             report, push = self._execute(msg["key"], msg["run_spec"], msg["who_has"],
                                          msg.get("report_to"))
+            now = time.perf_counter()
             with self._reports_lock:
+                if not self._reports:
+                    self._oldest_report = now
                 self._reports.append(report)
                 if push is not None:
                     self._pushes.append(push)
-                if not ready.empty() and len(self._reports) < REPORT_BATCH:
-                    continue  # more work is queued here: report (and push) together
+                if (not ready.empty() and len(self._reports) < REPORT_BATCH
+                        and now - started < REPORT_DELAY
+                        and now - self._oldest_report < REPORT_DELAY):
+                    continue  # tiny tasks queued here: report (and push) together
                 reports, self._reports = self._reports, []
                 pushes, self._pushes = self._pushes, []
             if pushes:
