@@ -113,10 +113,9 @@ def test_group_counts_follow_the_transition_log():
     assert p["inc"]["processing"] + p["inc"]["waiting"] == 3
     assert p["sum-aggregate"] == {"group": "sum-aggregate", "done": 0, "processing": 0,
                                   "waiting": 1, "erred": 0, "memory": 0, "total": 1}
-    for i in range(3):
-        server.state.handle(TaskFinished("mpi://2", f"inc-{i}", 8, 0.1, stimulus_id="f"))
-    server.state.handle(TaskFinished("mpi://2", f"sum-aggregate-{TOKEN}", 8, 0.1,
-                                     stimulus_id="f"))
+    for key in [f"inc-{i}" for i in range(3)] + [f"sum-aggregate-{TOKEN}"]:
+        server.state.handle(TaskFinished("mpi://2", key, 8, 0.1, stimulus_id="f"))
+        rec.task({"key": key, "from": 2}, "memory")  # as the server records each report
     server.state.handle(TaskErred("mpi://2", "fail-1", ValueError("x"), stimulus_id="e"))
     rec.publish()
     p = progress(rec)
@@ -132,13 +131,27 @@ def test_group_counts_follow_the_transition_log():
     assert rec.snapshot["info"]["tasks"]["done"] == 4
 
 
+def test_a_result_released_before_its_report_still_counts_as_done():
+    # The worker pushed the value, the client released the key, then the report came.
+    server = fake_server()
+    rec = Recorder(server)
+    run_graph(server.state)
+    server.state.handle(ClientReleasedKeys("c", [f"sum-aggregate-{TOKEN}"], stimulus_id="r"))
+    server.state.handle(TaskFinished("mpi://2", f"sum-aggregate-{TOKEN}", 8, 0.1,
+                                     stimulus_id="f"))
+    rec.task({"key": f"sum-aggregate-{TOKEN}", "from": 2}, "memory")
+    rec.publish()
+    p = progress(rec)
+    assert p["sum-aggregate"]["done"] == p["sum-aggregate"]["total"] == 1, p
+
+
 def test_a_wrapped_log_is_recounted_from_the_tasks():
     server = fake_server(SchedulerState(log_size=4))
     rec = Recorder(server)
     run_graph(server.state, n=1)
     rec.publish()
-    for i in range(1):
-        server.state.handle(TaskFinished("mpi://2", f"inc-{i}", 8, 0.1, stimulus_id="f"))
+    server.state.handle(TaskFinished("mpi://2", "inc-0", 8, 0.1, stimulus_id="f"))
+    rec.task({"key": "inc-0", "from": 2}, "memory")
     server.state.handle(GraphSubmitted("c", {f"inc-{i}": TaskSpec() for i in range(5, 20)},
                                        [f"inc-{i}" for i in range(5, 20)], stimulus_id="g2"))
     rec.publish()

@@ -60,13 +60,14 @@ _HEX = re.compile(r"[a-f]+")
 _TOKEN32 = re.compile(r"[a-f0-9]{32}")
 _GROUPS: dict = {}
 
-# task state -> slot of a group's counters; DONE and ERRED count every arrival
+# task state -> slot of a group's counters; ERRED counts every arrival, DONE every
+# task-finished report
 _SLOT = {"waiting": 0, "queued": 0, "no-worker": 0, "processing": 1, "memory": 2}
 WAITING, PROCESSING, MEMORY, DONE, ERRED = range(5)
 # _MOVES[start][finish] = (slot left or -1, slot entered or -1, cumulative slot or -1)
 _ALL = (*_SLOT, "released", "erred", "forgotten")
 _MOVES = {a: {b: (_SLOT.get(a, -1), _SLOT.get(b, -1),
-                  DONE if b == "memory" else ERRED if b == "erred" else -1) for b in _ALL}
+                  ERRED if b == "erred" else -1) for b in _ALL}
           for a in _ALL}
 
 
@@ -200,6 +201,15 @@ class Recorder:
         """Bring the counters up to date and publish a fresh snapshot."""
         self._scan_log()
         taken = self._take_pending()
+        # "done" counts the workers' reports, not transitions to memory: a client
+        # that got a pushed result may release the key before the report arrives,
+        # and the task then never reaches memory on the scheduler.
+        counters, cache = self._counters, self._counters_of
+        for msg, status in taken:
+            if status == "memory":
+                key = msg["key"]
+                c = counters.get(key[0] if type(key) is tuple and key else key)
+                (c if c is not None else cache(key))[DONE] += 1
         pending = [(msg["key"], msg["from"], msg.get("thread", 0), msg.get("start", 0.0),
                     msg.get("stop", 0.0), status) for msg, status in taken]
         transfers = [(source, msg["from"], nbytes, start, stop, nkeys)
@@ -298,7 +308,7 @@ class Recorder:
                 c[s] += 1
         for g, c in fresh.items():
             old = self.groups.get(g, [0, 0, 0, 0, 0])
-            c[DONE] = max(old[DONE] + max(0, c[MEMORY] - old[MEMORY]), c[MEMORY])
+            c[DONE] = old[DONE]
             c[ERRED] = old[ERRED]
         for g, old in self.groups.items():
             if g not in fresh:
