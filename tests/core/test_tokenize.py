@@ -256,6 +256,28 @@ def test_functions():
     assert tokenize(Point) != tokenize(Box)
 
 
+def test_code_cache_follows_redefinitions_and_frees_entries():
+    """Code objects are hashed once and cached; a redefined body still changes
+    the token, a changed global still does, and dead code leaves the cache."""
+    import gc
+
+    tok = sys.modules["mpiflow.core.tokenize"]
+
+    namespace: dict = {"SCALE": 2}
+    before = len(tok._code_cache)
+    tokens = set()
+    for body in ("x + 1", "x + 2", "x * SCALE"):
+        exec(f"def f(x):\n    return {body}\n", namespace)
+        tokens.add(tokenize(namespace["f"]))
+    assert len(tokens) == 3
+    first = tokenize(namespace["f"])
+    namespace["SCALE"] = 3  # same code, a global it reads changed
+    assert tokenize(namespace["f"]) != first
+    del namespace["f"]
+    gc.collect()
+    assert len(tok._code_cache) <= before + 1  # only code still alive is kept
+
+
 def test_recursive_local_function():
     def fact(n):
         return 1 if n < 2 else n * fact(n - 1)

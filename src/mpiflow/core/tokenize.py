@@ -60,6 +60,7 @@ import sys
 import threading
 import types
 import uuid
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -332,7 +333,7 @@ def _lookup_name(obj: Any) -> tuple[str, str] | None:
     return (mod_name, qualname) if target is obj else None
 
 
-def _normalize_code(code: types.CodeType) -> tuple:
+def _normalize_code_uncached(code: types.CodeType) -> tuple:
     # Line numbers and file names are left out: moving a lambda keeps its token.
     return (
         code.co_name,
@@ -349,15 +350,43 @@ def _normalize_code(code: types.CodeType) -> tuple:
     )
 
 
-normalize_token.register(types.CodeType, _normalize_code)
-
-
 def _global_names(code: types.CodeType, out: set) -> set:
     out.update(code.co_names)
     for const in code.co_consts:
         if isinstance(const, types.CodeType):
             _global_names(const, out)
     return out
+
+
+#: id(code) -> (weak reference to it, its normal form, the global names it reads).
+#: Code objects never change, so a function's code is hashed once, not on every
+#: ``submit`` of it (this was most of a submit's tokenizing cost).
+_code_cache: dict[int, tuple[Any, tuple, frozenset]] = {}
+
+
+def _code_entry(code: types.CodeType) -> tuple[tuple, frozenset]:
+    entry = _code_cache.get(id(code))
+    if entry is not None and entry[0]() is code:
+        return entry[1], entry[2]
+    # The normal form is kept as its digest: smaller to repr() in every token
+    # that includes this code, and as unique.
+    normal = ("__code__", _hash(repr(_normalize_code_uncached(code)).encode(
+        "utf-8", "surrogatepass")))
+    names = frozenset(_global_names(code, set()))
+    ident = id(code)
+    try:
+        ref = weakref.ref(code, lambda _, ident=ident: _code_cache.pop(ident, None))
+    except TypeError:  # no weak references on this interpreter: do not cache
+        return normal, names
+    _code_cache[ident] = (ref, normal, names)
+    return normal, names
+
+
+def _normalize_code(code: types.CodeType) -> tuple:
+    return _code_entry(code)[0]
+
+
+normalize_token.register(types.CodeType, _normalize_code)
 
 
 def _normalize_function_body(func: types.FunctionType) -> tuple:
@@ -368,11 +397,12 @@ def _normalize_function_body(func: types.FunctionType) -> tuple:
         except ValueError:  # empty cell
             cells.append("__empty_cell__")
     glob = func.__globals__
-    names = sorted(n for n in _global_names(func.__code__, set()) if n in glob)
+    code_normal, code_names = _code_entry(func.__code__)
+    names = sorted(n for n in code_names if n in glob)
     return (
         func.__module__,
         func.__qualname__,
-        _normalize_code(func.__code__),
+        code_normal,
         normalize_token(func.__defaults__),
         normalize_token(func.__kwdefaults__),
         cells,
