@@ -104,7 +104,7 @@ def progress(rec):
     return {g["group"]: g for g in rec.snapshot["progress"]}
 
 
-def test_group_counts_follow_the_transition_log():
+def test_group_counts_follow_the_transitions():
     server = fake_server()
     rec = Recorder(server)
     run_graph(server.state)
@@ -145,19 +145,23 @@ def test_a_result_released_before_its_report_still_counts_as_done():
     assert p["sum-aggregate"]["done"] == p["sum-aggregate"]["total"] == 1, p
 
 
-def test_a_wrapped_log_is_recounted_from_the_tasks():
+def test_a_recorder_started_late_counts_the_tasks_already_there():
+    # A performance report starts a recorder on a scheduler that is already busy;
+    # a log too short to replay does not matter (the counts do not read it).
     server = fake_server(SchedulerState(log_size=4))
-    rec = Recorder(server)
     run_graph(server.state, n=1)
-    rec.publish()
     server.state.handle(TaskFinished("mpi://2", "inc-0", 8, 0.1, stimulus_id="f"))
-    rec.task({"key": "inc-0", "from": 2}, "memory")
+    rec = Recorder(server)
+    rec.publish()
+    p = progress(rec)
+    assert (p["inc"]["memory"], p["inc"]["processing"]) == (1, 0), p
+    assert p["sum-aggregate"]["processing"] == 1, p
     server.state.handle(GraphSubmitted("c", {f"inc-{i}": TaskSpec() for i in range(5, 20)},
                                        [f"inc-{i}" for i in range(5, 20)], stimulus_id="g2"))
     rec.publish()
     p = progress(rec)
-    assert p["inc"]["done"] >= 1
     assert p["inc"]["processing"] + p["inc"]["waiting"] == 15
+    server.state.validate_state()  # the kept counts equal a recount
 
 
 def test_a_restart_starts_the_counts_afresh():

@@ -32,6 +32,7 @@ class Driver:
 
     def __init__(self, s: SchedulerState) -> None:
         self.s = s
+        s.count_groups(lambda name: str(name).split("-")[0])  # checked by validate_state
         self.running: dict = {}  # (worker, key) -> True, in Execute order
         self.alive: list = []
         self.reports: dict = {}

@@ -7,10 +7,14 @@ The scheduler thread does two things for the dashboard:
   times and the thread);
 - every :attr:`Recorder.interval` seconds, :meth:`Recorder.publish` moves
   those tuples into a bounded ring buffer (under a lock), and the timed
-  transfers the reports carry into another, brings the
-  per-group counters up to date from the state machine's transition log
-  (only the entries added since the last look), and replaces
+  transfers the reports carry into another, and replaces
   :attr:`Recorder.snapshot`, a dict that is never changed once published.
+
+The per-group counts of tasks waiting, processing and in memory are kept by
+the state machine's transitions themselves
+(:meth:`~mpiflow.distributed.scheduler.state.SchedulerState.count_groups`,
+switched on by the first recorder); the recorder adds the finished reports
+to them.
 
 A worker's heartbeat (twice a second) adds one memory sample to a third
 ring buffer, read by performance reports.
@@ -37,7 +41,10 @@ import time
 from collections import deque
 from collections.abc import Hashable
 from itertools import islice
+from operator import itemgetter
 from typing import Any
+
+from mpiflow.distributed.scheduler.groups import DONE, ERRED, MEMORY, PROCESSING, WAITING
 
 __all__ = ["Recorder", "key_group", "STREAM_SIZE", "TRANSFERS_SIZE", "MEMORY_SIZE"]
 
@@ -56,20 +63,12 @@ GRAPH_GROUP_TASKS = 20_000
 #: Seconds /graph keeps being published after its last request.
 GRAPH_INTEREST = 10.0
 
+#: A task report's fields in a task-stream record (the status is added).
+_REPORT_FIELDS = itemgetter("key", "from", "thread", "start", "stop")
+
 _HEX = re.compile(r"[a-f]+")
 _TOKEN32 = re.compile(r"[a-f0-9]{32}")
 _GROUPS: dict = {}
-
-# task state -> slot of a group's counters; ERRED counts every arrival, DONE every
-# task-finished report
-_SLOT = {"waiting": 0, "queued": 0, "no-worker": 0, "processing": 1, "memory": 2}
-WAITING, PROCESSING, MEMORY, DONE, ERRED = range(5)
-# _MOVES[start][finish] = (slot left or -1, slot entered or -1, cumulative slot or -1)
-_ALL = (*_SLOT, "released", "erred", "forgotten")
-_MOVES = {a: {b: (_SLOT.get(a, -1), _SLOT.get(b, -1),
-                  ERRED if b == "erred" else -1) for b in _ALL}
-          for a in _ALL}
-
 
 def _split(name: str) -> str:
     words = name.split("-")
@@ -160,21 +159,20 @@ class Recorder:
         self.interval = interval
         self.lock = threading.Lock()
         self.stream: deque = deque(maxlen=stream_size)
-        self.pending: list = []
+        self.pending: list = []  # task-stream records since the last snapshot
+        self.pending_transfers: list = []
         self.published = 0  # records ever moved into the ring buffer
         # (source rank, destination rank, nbytes, start, stop, nkeys) per fetch
         self.transfers: deque = deque(maxlen=TRANSFERS_SIZE)
         self.transfers_published = 0
         self.memory: deque = deque(maxlen=MEMORY_SIZE)  # (time, rank, rss) per heartbeat
-        self.groups: dict[str, list[int]] = {}
+        self.groups: dict[str, list[int]] = {}  # the state machine's, see _group_counts
         self.snapshot: dict[str, Any] = {}
         self.graph_wanted = 0.0
         self.events: deque = deque(maxlen=200)
         self.dashboard: dict[str, Any] = {}
-        self._log: Any = None
-        self._last_entry: Any = None
-        self._seen = 0
-        self._counters: dict = {}  # key name -> its group's counters (a cache)
+        self._state: Any = None  # the state machine whose counts self.groups is
+        self._counts: Any = None
         self._next = 0.0
         self._finished = 0
         self._rates: deque = deque(maxlen=8)
@@ -183,7 +181,24 @@ class Recorder:
     # -- scheduler thread ------------------------------------------------------
     def task(self, msg: dict, status: str) -> None:
         """Note a task report (``task-finished`` or ``task-erred``) of a worker."""
-        self.pending.append((msg, status))  # unpacked by publish(), off the per-task path
+        # Only plain tuples are kept: holding the report dicts until the next
+        # snapshot made the garbage collector walk (and promote) every one.
+        try:
+            record = (*_REPORT_FIELDS(msg), status)
+        except KeyError:  # a report without timings: defaults
+            record = (msg["key"], msg["from"], msg.get("thread", 0), msg.get("start", 0.0),
+                      msg.get("stop", 0.0), status)
+        self.pending.append(record)
+        if status == "memory":
+            # "done" counts the workers' reports, not transitions to memory: a client
+            # that got a pushed result may release the key before the report arrives,
+            # and the task then never reaches memory on the scheduler.
+            self._group_counts().of(record[0])[DONE] += 1
+        if "transfers" in msg:
+            rank = record[1]
+            self.pending_transfers.extend(
+                (source, rank, nbytes, start, stop, nkeys)
+                for source, nbytes, start, stop, nkeys in msg["transfers"])
 
     def heartbeat(self, when: float, rank: int, metrics: dict) -> None:
         """Note the memory a worker's heartbeat reports (one tuple per heartbeat)."""
@@ -198,23 +213,10 @@ class Recorder:
             self.publish()
 
     def publish(self) -> None:
-        """Bring the counters up to date and publish a fresh snapshot."""
-        self._scan_log()
-        taken = self._take_pending()
-        # "done" counts the workers' reports, not transitions to memory: a client
-        # that got a pushed result may release the key before the report arrives,
-        # and the task then never reaches memory on the scheduler.
-        counters, cache = self._counters, self._counters_of
-        for msg, status in taken:
-            if status == "memory":
-                key = msg["key"]
-                c = counters.get(key[0] if type(key) is tuple and key else key)
-                (c if c is not None else cache(key))[DONE] += 1
-        pending = [(msg["key"], msg["from"], msg.get("thread", 0), msg.get("start", 0.0),
-                    msg.get("stop", 0.0), status) for msg, status in taken]
-        transfers = [(source, msg["from"], nbytes, start, stop, nkeys)
-                     for msg, _ in taken if "transfers" in msg
-                     for source, nbytes, start, stop, nkeys in msg["transfers"]]
+        """Publish a fresh snapshot (and the reports since the last one)."""
+        self._group_counts()
+        pending, self.pending = self.pending, []
+        transfers, self.pending_transfers = self.pending_transfers, []
         self._finished += len(pending)
         with self.lock:
             self.stream.extend(pending)
@@ -235,85 +237,14 @@ class Recorder:
             "graph": self._graph() if time.time() - self.graph_wanted < GRAPH_INTEREST else None,
         }
 
-    def _take_pending(self) -> list:
-        pending, self.pending = self.pending, []
-        return pending
-
-    def _scan_log(self) -> None:
-        """Apply the transitions logged since the last look to the group counters."""
-        log = self.server.state.log
-        if log is not self._log:  # a new state machine (restart): start afresh
-            self._log, self._last_entry, self._seen = log, None, 0
-            self.groups, self._counters = {}, {}
-        if not log:
-            return
-        last = self._last_entry
-        if last is None or len(log) < (log.maxlen or sys.maxsize):
-            # nothing was dropped yet: the new entries are the last len - seen ones
-            new = list(islice(reversed(log), len(log) - self._seen))
-            new.reverse()
-        else:
-            new = []
-            for entry in reversed(log):
-                if entry is last:
-                    break
-                new.append(entry)
-            else:  # the log wrapped around since the last look
-                self._recount()
-                self._last_entry, self._seen = log[-1], len(log)
-                return
-            new.reverse()
-        self._last_entry, self._seen = log[-1], len(log)
-        self._count(new)
-
-    def _count(self, entries: list) -> None:
-        """Add ``(key, start, finish, stimulus)`` transitions to the group counters."""
-        counters, moves, cache = self._counters, _MOVES, self._counters_of
-        for key, start, finish, _ in entries:
-            c = counters.get(key[0] if type(key) is tuple and key else key)
-            if c is None:
-                c = cache(key)
-            out, into, extra = moves[start][finish]
-            if out >= 0:
-                c[out] -= 1
-            if into >= 0:
-                c[into] += 1
-            if extra >= 0:
-                c[extra] += 1
-
-    def _counters_of(self, key: Hashable) -> list[int]:
-        """The counters of ``key``'s group, remembered under the key's name."""
-        counters = self._counters
-        if len(counters) > 200_000:  # string keys are each their own name: forget them
-            counters.clear()
-        name = key[0] if type(key) is tuple and key else key
-        if type(name) is str:
-            head, sep, tail = name.rpartition("-")
-            if sep and head and not tail.isalpha():  # the group of head is the group of name
-                c = counters.get(head)
-                if c is None:
-                    c = counters[head] = self.groups.setdefault(key_group(head), [0] * 5)
-                counters[name] = c
-                return c
-        c = counters[name] = self.groups.setdefault(key_group(name), [0] * 5)
-        return c
-
-    def _recount(self) -> None:
-        """Rebuild the current counts from every task (rare: the log outran us)."""
-        fresh: dict[str, list[int]] = {}
-        for ts in self.server.state.tasks.values():
-            c = fresh.setdefault(key_group(ts.key), [0, 0, 0, 0, 0])
-            s = _SLOT.get(ts.state)
-            if s is not None:
-                c[s] += 1
-        for g, c in fresh.items():
-            old = self.groups.get(g, [0, 0, 0, 0, 0])
-            c[DONE] = old[DONE]
-            c[ERRED] = old[ERRED]
-        for g, old in self.groups.items():
-            if g not in fresh:
-                fresh[g] = [0, 0, 0, old[DONE], old[ERRED]]
-        self.groups, self._counters = fresh, {}
+    def _group_counts(self) -> Any:
+        """The state machine's per-group counters (switched on at the first look)."""
+        state = self.server.state
+        if state is not self._state:  # first look, or a new state machine (restart)
+            self._state = state
+            self._counts = state.count_groups(key_group)
+            self.groups = self._counts.groups
+        return self._counts
 
     def _progress(self) -> list[dict]:
         out = []

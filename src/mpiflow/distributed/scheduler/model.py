@@ -181,6 +181,7 @@ class TaskState:
         "blamed",
         "queue_token",
         "scattered",
+        "counts",
     )
 
     def __init__(self, key: Hashable, run_spec: Any, priority: tuple) -> None:
@@ -207,6 +208,7 @@ class TaskState:
         self.blamed: Hashable = None
         self.queue_token = 0
         self.scattered = False
+        self.counts: list[int] | None = None  # its group's counters, while they are kept
 
     def needed(self) -> bool:
         """True if a client or a dependent that still has to run needs this result."""

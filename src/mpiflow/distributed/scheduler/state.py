@@ -24,10 +24,12 @@ from __future__ import annotations
 
 import gc
 from collections import deque
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
+from typing import Any
 
 from mpiflow.distributed.scheduler import events as ev
 from mpiflow.distributed.scheduler.adaptive import WorkLedger
+from mpiflow.distributed.scheduler.groups import GroupCounts
 from mpiflow.distributed.scheduler.instructions import (
     FreeKeys,
     Instruction,
@@ -89,6 +91,7 @@ class SchedulerState(Transitions):
         self.work = WorkLedger()  # tasks still to run per group, for adaptive_target
         self.generation = 0
         self.log: deque = deque(maxlen=log_size)
+        self.group_counts: GroupCounts | None = None  # see count_groups()
         self._worker_seq = 0
         self._instructions: list[Instruction] = []
         self._init_placement()
@@ -276,6 +279,7 @@ class SchedulerState(Transitions):
     def _add_tasks_nogc(self, specs: dict) -> list[TaskState]:
         gen = self.generation
         tasks = self.tasks
+        counts = self.group_counts
         new = []
         for key, spec in specs.items():
             if key in tasks:
@@ -286,6 +290,8 @@ class SchedulerState(Transitions):
                 ts.workers = frozenset(spec.workers)
                 ts.loose = spec.allow_other_workers
             ts.retries = spec.retries
+            if counts is not None:
+                ts.counts = counts.of(key)
             tasks[key] = ts
             new.append((ts, spec))
         for ts, spec in new:
@@ -343,6 +349,8 @@ class SchedulerState(Transitions):
             if ts is None:
                 ts = self.tasks[key] = TaskState(key, None, ())
                 ts.scattered = True
+                if self.group_counts is not None:
+                    ts.counts = self.group_counts.of(key)
             if event.client:
                 ts.who_wants.add(event.client)
                 wants.add(ts)
@@ -369,6 +377,27 @@ class SchedulerState(Transitions):
         """
         wanted = set(keys)
         return [entry for entry in self.log if entry[0] in wanted]
+
+    def count_groups(self, group_of: Callable[[Any], str]) -> GroupCounts:
+        """Keep counts of tasks per state for every task group from now on.
+
+        ``group_of`` maps a key's name to its group. The tasks already known
+        are counted at once; afterwards every transition keeps the counts
+        current (:mod:`.groups`). Calling it again returns the same counts.
+
+        Examples
+        --------
+        >>> from mpiflow.distributed.scheduler import GraphSubmitted, TaskSpec
+        >>> s = SchedulerState()
+        >>> _ = s.handle(GraphSubmitted("c", {"x-1": TaskSpec()}, ["x-1"]))
+        >>> s.count_groups(lambda name: name[0]).groups
+        {'x': [1, 0, 0, 0, 0]}
+        """
+        if self.group_counts is None:
+            counts = GroupCounts(group_of)
+            counts.recount(self.tasks.values())
+            self.group_counts = counts
+        return self.group_counts
 
     def validate_state(self) -> None:
         """Check every invariant; raise AssertionError naming the first broken one."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from mpiflow.distributed.scheduler.adaptive import WORK_STATES
+from mpiflow.distributed.scheduler.groups import MOVES
 from mpiflow.distributed.scheduler.instructions import (
     Execute,
     FreeKeys,
@@ -81,6 +82,15 @@ class Transitions(Placement):
             if (start in WORK_STATES) is not (ts.state in WORK_STATES):
                 self.work.moved(ts, start, ts.state)  # for adaptive_target
             self.log.append((ts.key, start, ts.state, stim))
+            counts = ts.counts
+            if counts is not None:  # group counters are on (a dashboard): inline, it is hot
+                out, into, erred = MOVES[start][ts.state]
+                if out >= 0:
+                    counts[out] -= 1
+                if into >= 0:
+                    counts[into] += 1
+                if erred >= 0:
+                    counts[erred] += 1
             return recs
         if finish == "released" or (start, "released") not in self._table:
             raise RuntimeError(f"impossible transition {start} -> {finish} for {ts.key!r}")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from mpiflow.distributed.scheduler.groups import SLOT
 from mpiflow.distributed.scheduler.model import ACTIVE, STATES
 
 __all__ = ["validate_state"]
@@ -55,6 +56,22 @@ def validate_state(s: Any) -> None:
     for client, wants in s.clients.items():
         for ts in wants:
             _check(client in ts.who_wants and s.tasks.get(ts.key) is ts, (client, ts))
+    if s.group_counts is not None:
+        _validate_group_counts(s)
+
+
+def _validate_group_counts(s: Any) -> None:
+    """The counters the transitions keep equal a count made from scratch."""
+    counts = s.group_counts
+    found: dict[int, list[int]] = {}  # id of a group's counter list -> recounted
+    for ts in s.tasks.values():
+        _check(ts.counts is counts.of(ts.key), f"{ts} points at another group's counters")
+        slot = SLOT.get(ts.state)
+        if slot is not None:
+            found.setdefault(id(ts.counts), [0, 0, 0])[slot] += 1
+    for group, kept in counts.groups.items():
+        recount = found.get(id(kept), [0, 0, 0])
+        _check(kept[:3] == recount, f"group {group!r}: counted {kept[:3]}, found {recount}")
 
 
 def _validate_links(s: Any, ts: Any) -> None:
