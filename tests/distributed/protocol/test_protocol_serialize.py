@@ -119,6 +119,65 @@ def test_unpicklable_names_type_and_context():
     assert "_thread.lock" in msg and "('task', 3)" in msg and "__getstate__" in msg
 
 
+def test_the_reused_pickler_starts_clean_after_an_error():
+    with pytest.raises(SerializationError):
+        dumps([np.ones(10_000), threading.Lock()])  # fails after a buffer was kept
+    frames = dumps({"a": np.arange(5000.0)})
+    assert frame_header(frames)["nbuffers"] == 1
+    assert loads(wire(frames))["a"][-1] == 4999.0
+    same = ("shared", "shared")
+    assert roundtrip([same, same]) == [same, same]  # no memo left from an earlier dump
+
+
+class _PicklesWithDumps:
+    """An object whose pickling calls mpiflow's dumps (a nested call)."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def __reduce__(self):
+        return (_rebuild_from_frames, (dumps(self.value),))
+
+
+def _rebuild_from_frames(frames):
+    return _PicklesWithDumps(loads(frames))
+
+
+def test_a_dumps_inside_a_dumps_uses_its_own_pickler():
+    out = roundtrip({"outer": _PicklesWithDumps({"inner": [1, 2]}), "after": 3})
+    assert out["outer"].value == {"inner": [1, 2]} and out["after"] == 3
+
+
+def test_threads_each_pickle_their_own_messages():
+    errors, results = [], {}
+
+    def work(n):
+        try:
+            for i in range(300):
+                obj = {"thread": n, "i": i, "data": np.full(600, n * 1000 + i)}
+                back = roundtrip(obj)
+                assert back["thread"] == n and back["i"] == i
+                assert int(back["data"][0]) == n * 1000 + i
+            results[n] = True
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors and len(results) == 4
+
+
+def test_a_large_message_does_not_stay_in_the_pickling_buffer():
+    from mpiflow.distributed.protocol import serialize
+
+    big = np.arange(3_000_000.0)[::2]  # non-contiguous: pickled in-band, 12 MB
+    assert np.array_equal(roundtrip(big), big)
+    assert len(serialize._local.file.getbuffer()) < serialize._KEEP_FILE_BYTES
+
+
 def test_context_in_header():
     assert frame_header(dumps(1, context="k-1"))["context"] == "k-1"
 

@@ -540,7 +540,8 @@ class MPIEndpoint(ReceiveSide):
         lengths = [v.nbytes for v in views]
         out.nbytes = total = sum(lengths)
         if total <= self.inline_bytes:
-            inline = [v.tobytes() for v in views]
+            inline = [f if type(f) is bytes else v.tobytes()  # bytes: already a copy
+                      for f, v in zip(out.frames, views, strict=True)]
             request = comm.isend((out.key, 0, lengths, inline), dest, HEADER_TAG)
             out.future.set_result(None)  # the frames were copied: the caller may reuse them
             self._bell.ring(out.dest)

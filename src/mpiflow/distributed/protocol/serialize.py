@@ -10,10 +10,14 @@ array *on top of* the received buffer, again without a copy.
 
 Layout of frame 0::
 
-    b"MPF1" | uint32 header length | pickled header dict | pickle stream
+    b"MPF2" | uint32 buffers | uint32 n | n bytes: pickled context | pickle stream
 
 The header says how many buffers follow and carries an optional ``context``
-(typically a task key) that error messages quote.
+(typically a task key) that error messages quote (``n`` is 0 without one).
+
+Every control message goes through here, so each thread keeps one pickler
+and reuses it: creating a cloudpickle pickler cost more than pickling a
+small message with it.
 
 Examples
 --------
@@ -29,8 +33,10 @@ True
 
 from __future__ import annotations
 
+import io
 import pickle
 import struct
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -46,12 +52,15 @@ __all__ = [
     "MIN_OUT_OF_BAND_BYTES",
 ]
 
-MAGIC = b"MPF1"
-_PREFIX = struct.Struct("<4sI")
+MAGIC = b"MPF2"
+_PREFIX = struct.Struct("<4sII")  # magic, buffers, context length
 
 #: Buffers smaller than this are written into the pickle stream (one copy of a
 #: few bytes beats a separate frame and a separate MPI message).
 MIN_OUT_OF_BAND_BYTES = 2048
+
+#: A thread's pickling buffer is dropped after a message larger than this.
+_KEEP_FILE_BYTES = 1 << 20
 
 Frame = Any  # bytes, bytearray, memoryview or anything exposing the buffer protocol
 
@@ -150,29 +159,105 @@ def dumps(
     ...     print(str(e)[:47])
     Cannot serialize an object of type _thread.lock
     """
-    buffers: list[Frame] = []
+    ctx = b"" if context is None else pickle.dumps(context, protocol=5)
+    state = _local
+    if state.busy:  # dumps() called while pickling (from a __reduce__): a fresh pickler
+        return _dumps_fresh(obj, context, ctx, min_out_of_band)
+    state.busy = True
+    try:
+        buffers = state.buffers = []
+        state.min_out_of_band = min_out_of_band
+        file = state.file
+        file.seek(0)
+        file.truncate()
+        file.write(_PREFIX.pack(MAGIC, 0, len(ctx)))
+        file.write(ctx)
+        pickler = state.pickler
+        if pickler is None:
+            pickler = state.pickler = _ReusablePickler(file, state.keep)
+        try:
+            pickler.reset()
+            pickler.dump(obj)
+        except BaseException:
+            state.pickler = None  # never reuse a pickler an error interrupted
+            raise
+        if buffers:
+            file.seek(4)
+            file.write(_PREFIX.pack(MAGIC, len(buffers), len(ctx))[4:8])
+        frame0 = file.getvalue()
+        if len(frame0) > _KEEP_FILE_BYTES:  # do not hold a large message's memory
+            state.file, state.pickler = io.BytesIO(), None
+    except RecursionError as exc:
+        raise _too_deep(obj, context, exc) from exc
+    except Exception as exc:
+        raise _unpicklable_error(obj, exc, context) from exc
+    finally:
+        state.buffers = []
+        state.busy = False
+    return [frame0, *buffers]
 
-    def keep(pb: pickle.PickleBuffer) -> bool:
+
+class _ReusablePickler(cloudpickle.Pickler):
+    """A cloudpickle pickler that can pickle one object after another."""
+
+    def __init__(self, file: io.BytesIO, buffer_callback: Any) -> None:
+        super().__init__(file, protocol=5, buffer_callback=buffer_callback)
+
+    def reset(self) -> None:
+        """Forget the previous object: its memo and the globals it shared."""
+        self.clear_memo()
+        if getattr(self, "globals_ref", None):
+            self.globals_ref = {}
+
+
+class _PicklerState(threading.local):
+    """One reusable pickler per thread, and the out-of-band buffers of its dump."""
+
+    def __init__(self) -> None:
+        self.file = io.BytesIO()
+        self.pickler: _ReusablePickler | None = None
+        self.buffers: list[Frame] = []
+        self.min_out_of_band = MIN_OUT_OF_BAND_BYTES
+        self.busy = False
+
+    def keep(self, pb: pickle.PickleBuffer) -> bool:
         # pickle only hands us contiguous buffers (C or Fortran order): NumPy
         # pickles a non-contiguous array in-band, as one contiguous copy.
         raw = pb.raw()
-        if raw.nbytes < min_out_of_band:
+        if raw.nbytes < self.min_out_of_band:
             return True  # in-band: pickle copies the few bytes itself
+        self.buffers.append(raw)
+        return False
+
+
+_local = _PicklerState()
+
+
+def _dumps_fresh(obj: Any, context: Any, ctx: bytes, min_out_of_band: int) -> list[Frame]:
+    """:func:`dumps` with a new pickler (for a dumps() inside another one)."""
+    buffers: list[Frame] = []
+
+    def keep(pb: pickle.PickleBuffer) -> bool:
+        raw = pb.raw()
+        if raw.nbytes < min_out_of_band:
+            return True
         buffers.append(raw)
         return False
 
     try:
         stream = cloudpickle.dumps(obj, protocol=5, buffer_callback=keep)
     except RecursionError as exc:
-        raise SerializationError(
-            f"Cannot serialize an object of type {type(obj).__qualname__}"
-            f"{_describe_context(context)}: it nests too deeply ({exc})."
-        ) from exc
+        raise _too_deep(obj, context, exc) from exc
     except Exception as exc:
         raise _unpicklable_error(obj, exc, context) from exc
-    header = pickle.dumps({"nbuffers": len(buffers), "context": context}, protocol=5)
-    frame0 = b"".join((_PREFIX.pack(MAGIC, len(header)), header, stream))
-    return [frame0, *buffers]
+    return [b"".join((_PREFIX.pack(MAGIC, len(buffers), len(ctx)), ctx, stream)), *buffers]
+
+
+def _too_deep(obj: Any, context: Any, exc: BaseException) -> SerializationError:
+    return SerializationError(
+        f"Cannot serialize an object of type {type(obj).__qualname__}"
+        f"{_describe_context(context)}: it nests too deeply ({exc})."
+    )
 
 
 def _split_frame0(frames: Sequence[Frame]) -> tuple[dict[str, Any], memoryview]:
@@ -184,14 +269,15 @@ def _split_frame0(frames: Sequence[Frame]) -> tuple[dict[str, Any], memoryview]:
             f"Frame 0 is {view.nbytes} bytes, too short for an mpiflow header; "
             "were these frames produced by mpiflow.distributed.protocol.dumps?"
         )
-    magic, size = _PREFIX.unpack_from(view)
+    magic, nbuffers, size = _PREFIX.unpack_from(view)
     if magic != MAGIC:
         raise DeserializationError(
             f"Frame 0 starts with {bytes(magic)!r}, not {MAGIC!r}; these frames "
-            "were not produced by mpiflow.distributed.protocol.dumps."
+            "were not produced by mpiflow.distributed.protocol.dumps of this version."
         )
-    header = pickle.loads(view[_PREFIX.size : _PREFIX.size + size])
-    return header, view[_PREFIX.size + size :]
+    start = _PREFIX.size
+    context = pickle.loads(view[start:start + size]) if size else None
+    return {"nbuffers": nbuffers, "context": context}, view[start + size:]
 
 
 def frame_header(frames: Sequence[Frame]) -> dict[str, Any]:
