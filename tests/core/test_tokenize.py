@@ -261,7 +261,7 @@ def test_code_cache_follows_redefinitions_and_frees_entries():
     the token, a changed global still does, and dead code leaves the cache."""
     import gc
 
-    tok = sys.modules["mpiflow.core.tokenize"]
+    tok = sys.modules["mpiflow.core.tokenize_callables"]
 
     namespace: dict = {"SCALE": 2}
     before = len(tok._code_cache)
@@ -276,6 +276,71 @@ def test_code_cache_follows_redefinitions_and_frees_entries():
     del namespace["f"]
     gc.collect()
     assert len(tok._code_cache) <= before + 1  # only code still alive is kept
+
+
+def test_function_tokens_follow_what_the_function_reads():
+    """Functions are remembered while all they read is immutable and unchanged;
+    every change below must still change the token."""
+    import gc
+
+    tok = sys.modules["mpiflow.core.tokenize_callables"]
+    ns: dict = {"np": np, "LIMIT": 3, "TABLE": [1, 2]}
+    exec(textwrap.dedent("""
+        def scaled(x, factor=2):
+            return np.minimum(x * factor, LIMIT)
+
+        def lookup(i):
+            return TABLE[i]
+
+        def helper(x):
+            return x + LIMIT
+
+        def outer(x):
+            return helper(x)
+
+        def counter():
+            count = 0
+            def bump():
+                return count + 1
+            def set_count(n):
+                nonlocal count
+                count = n
+            return bump, set_count
+    """), ns)
+    scaled = ns["scaled"]
+    first = tokenize(scaled)
+    assert tokenize(scaled) == first and id(scaled) in tok._function_cache
+    ns["LIMIT"] = 4  # a global it reads is rebound
+    assert tokenize(scaled) != first
+    ns["LIMIT"] = 3
+    assert tokenize(scaled) == first
+    scaled.__defaults__ = (5,)
+    assert tokenize(scaled) != first
+    scaled.__defaults__ = (2,)
+    ns["minimum"] = 1  # a new global named like a name its code uses: counted
+    assert tokenize(scaled) != first
+    del ns["minimum"]
+    assert tokenize(scaled) == first
+
+    lookup = ns["lookup"]
+    before = tokenize(lookup)
+    ns["TABLE"].append(3)  # mutated in place: never cached, so still seen
+    assert tokenize(lookup) != before and id(lookup) not in tok._function_cache
+
+    outer = ns["outer"]
+    before = tokenize(outer)
+    ns["LIMIT"] = 10  # read by a function it calls
+    assert tokenize(outer) != before
+
+    bump, set_count = ns["counter"]()
+    before = tokenize(bump)
+    set_count(5)  # the captured cell now holds another value
+    assert tokenize(bump) != before
+
+    ident = id(scaled)
+    del scaled, ns["scaled"]
+    gc.collect()
+    assert ident not in tok._function_cache
 
 
 def test_recursive_local_function():

@@ -53,14 +53,11 @@ import collections
 import copyreg
 import dataclasses
 import enum
-import functools
 import hashlib
 import os
-import sys
 import threading
 import types
 import uuid
-import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -313,166 +310,7 @@ def _normalize_dataclass(obj: Any) -> Any:
     return _guarded(obj, _dataclass_fields)
 
 
-# --- functions and classes ------------------------------------------------
-
-
-def _lookup_name(obj: Any) -> tuple[str, str] | None:
-    """``(module, qualname)`` if that name resolves to ``obj`` in a non-``__main__`` module."""
-    mod_name = getattr(obj, "__module__", None)
-    qualname = getattr(obj, "__qualname__", None)
-    if not isinstance(mod_name, str) or not isinstance(qualname, str) or mod_name == "__main__":
-        return None
-    target: Any = sys.modules.get(mod_name)
-    if target is None or "<locals>" in qualname:
-        return None
-    try:
-        for part in qualname.split("."):
-            target = getattr(target, part)
-    except Exception:
-        return None
-    return (mod_name, qualname) if target is obj else None
-
-
-def _normalize_code_uncached(code: types.CodeType) -> tuple:
-    # Line numbers and file names are left out: moving a lambda keeps its token.
-    return (
-        code.co_name,
-        code.co_argcount,
-        code.co_posonlyargcount,
-        code.co_kwonlyargcount,
-        code.co_flags & 0xFFFF,  # without __future__ flags, which exec() inherits
-        _hash(code.co_code),
-        _normalize_seq(code.co_consts),
-        code.co_names,
-        code.co_varnames,
-        code.co_freevars,
-        code.co_cellvars,
-    )
-
-
-def _global_names(code: types.CodeType, out: set) -> set:
-    out.update(code.co_names)
-    for const in code.co_consts:
-        if isinstance(const, types.CodeType):
-            _global_names(const, out)
-    return out
-
-
-#: id(code) -> (weak reference to it, its normal form, the global names it reads).
-#: Code objects never change, so a function's code is hashed once, not on every
-#: ``submit`` of it (this was most of a submit's tokenizing cost).
-_code_cache: dict[int, tuple[Any, tuple, frozenset]] = {}
-
-
-def _code_entry(code: types.CodeType) -> tuple[tuple, frozenset]:
-    entry = _code_cache.get(id(code))
-    if entry is not None and entry[0]() is code:
-        return entry[1], entry[2]
-    # The normal form is kept as its digest: smaller to repr() in every token
-    # that includes this code, and as unique.
-    normal = ("__code__", _hash(repr(_normalize_code_uncached(code)).encode(
-        "utf-8", "surrogatepass")))
-    names = frozenset(_global_names(code, set()))
-    ident = id(code)
-    try:
-        ref = weakref.ref(code, lambda _, ident=ident: _code_cache.pop(ident, None))
-    except TypeError:  # no weak references on this interpreter: do not cache
-        return normal, names
-    _code_cache[ident] = (ref, normal, names)
-    return normal, names
-
-
-def _normalize_code(code: types.CodeType) -> tuple:
-    return _code_entry(code)[0]
-
-
-normalize_token.register(types.CodeType, _normalize_code)
-
-
-def _normalize_function_body(func: types.FunctionType) -> tuple:
-    cells = []
-    for cell in func.__closure__ or ():
-        try:
-            cells.append(normalize_token(cell.cell_contents))
-        except ValueError:  # empty cell
-            cells.append("__empty_cell__")
-    glob = func.__globals__
-    code_normal, code_names = _code_entry(func.__code__)
-    names = sorted(n for n in code_names if n in glob)
-    return (
-        func.__module__,
-        func.__qualname__,
-        code_normal,
-        normalize_token(func.__defaults__),
-        normalize_token(func.__kwdefaults__),
-        cells,
-        [(n, normalize_token(glob[n])) for n in names],
-    )
-
-
-def _normalize_function(func: types.FunctionType) -> Any:
-    name = _lookup_name(func)
-    if name is not None:
-        return name
-    return _guarded(func, _normalize_function_body)
-
-
-normalize_token.register(types.FunctionType, _normalize_function)
-
-_SKIP_CLASS_ATTRS = frozenset({"__dict__", "__weakref__", "__module__", "__qualname__", "__doc__"})
-
-
-def _normalize_class_body(cls: type) -> tuple:
-    attrs = [
-        (k, normalize_token(v))
-        for k, v in vars(cls).items()
-        if k not in _SKIP_CLASS_ATTRS
-        and not isinstance(v, (types.GetSetDescriptorType, types.MemberDescriptorType))
-    ]
-    bases = _normalize_seq(cls.__bases__)
-    return (cls.__module__, cls.__qualname__, bases, _sorted_normal(attrs, _first))
-
-
-def _normalize_type(cls: type) -> Any:
-    name = _lookup_name(cls)
-    if name is not None:
-        return name
-    return _guarded(cls, _normalize_class_body)
-
-
-normalize_token.register(type, _normalize_type)
-
-
-def _normalize_builtin(func: Any) -> Any:
-    self = getattr(func, "__self__", None)
-    if self is None or isinstance(self, types.ModuleType):
-        name = _lookup_name(func)
-        if name is not None:
-            return name
-    return (normalize_token(self), func.__qualname__)
-
-
-normalize_token.register(types.BuiltinFunctionType, _normalize_builtin)
-normalize_token.register(
-    types.MethodType, lambda m: (normalize_token(m.__self__), normalize_token(m.__func__))
-)
-normalize_token.register(
-    (
-        types.MethodDescriptorType,
-        types.WrapperDescriptorType,
-        types.ClassMethodDescriptorType,
-        types.GetSetDescriptorType,
-        types.MemberDescriptorType,
-    ),
-    lambda d: (normalize_token(d.__objclass__), d.__name__),
-)
-normalize_token.register(
-    types.MethodWrapperType, lambda m: (normalize_token(m.__self__), m.__name__)
-)
-normalize_token.register(
-    functools.partial,
-    lambda p: (normalize_token(p.func), _normalize_seq(p.args), _normalize_mapping(p.keywords)),
-)
+# --- functions, classes, methods: see tokenize_callables (imported at the end) ---
 
 
 # --- everything else ------------------------------------------------------
@@ -492,7 +330,7 @@ def _reduce_normal(obj: Any) -> Any:
 
 def _normalize_object(obj: Any) -> Any:
     if callable(obj):
-        name = _lookup_name(obj)
+        name = _callables.lookup_name(obj)
         if name is not None:
             return name
     try:
@@ -614,3 +452,8 @@ def _register_pandas() -> None:
     reg(type(pd.NaT), lambda t: None)
     reg(pd.Period, lambda p: (p.ordinal, p.freqstr))
     reg(pd.Interval, lambda i: (norm(i.left), norm(i.right), i.closed))
+
+
+# Handlers for functions, code, classes and methods; imported last because they
+# use the helpers above.
+from mpiflow.core import tokenize_callables as _callables  # noqa: E402

@@ -14,12 +14,75 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-__all__ = ["Future", "KeyState", "wait", "as_completed", "FIRST_COMPLETED",
+__all__ = ["Future", "KeyState", "Signal", "wait", "as_completed", "FIRST_COMPLETED",
            "FIRST_EXCEPTION", "ALL_COMPLETED"]
 
 FIRST_COMPLETED = "FIRST_COMPLETED"
 FIRST_EXCEPTION = "FIRST_EXCEPTION"
 ALL_COMPLETED = "ALL_COMPLETED"
+
+
+_SIGNALS = threading.Lock()  # guards every Signal's waiter list (held for microseconds)
+
+
+class Signal:
+    """A ``threading.Event`` that costs nothing until somebody waits on it.
+
+    Every key a client submits gets one; most are never waited on one by
+    one (``gather`` and ``map`` results), and a ``threading.Event`` builds a
+    condition variable and a lock up front, which cost more than the rest
+    of a ``submit``. A waiter brings its own lock; :meth:`set` releases them.
+
+    Examples
+    --------
+    >>> s = Signal()
+    >>> s.is_set(), s.wait(0.01)
+    (False, False)
+    >>> threading.Timer(0.05, s.set).start()
+    >>> s.wait(5), s.is_set()
+    (True, True)
+    """
+
+    __slots__ = ("_flag", "_waiters")
+
+    def __init__(self) -> None:
+        self._flag = False
+        self._waiters: list | None = None
+
+    def is_set(self) -> bool:
+        """Whether :meth:`set` was called (and not undone by :meth:`clear`)."""
+        return self._flag
+
+    def set(self) -> None:
+        """Set the flag and wake every waiter."""
+        with _SIGNALS:
+            self._flag = True
+            waiters, self._waiters = self._waiters, None
+        for lock in waiters or ():
+            lock.release()
+
+    def clear(self) -> None:
+        """Reset the flag; later waiters wait for the next :meth:`set`."""
+        self._flag = False
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the flag is set or ``timeout`` seconds pass; return the flag."""
+        if self._flag:
+            return True
+        lock = threading.Lock()
+        lock.acquire()
+        with _SIGNALS:
+            if self._flag:
+                return True
+            if self._waiters is None:
+                self._waiters = []
+            self._waiters.append(lock)
+        if lock.acquire(timeout=-1 if timeout is None else max(0.0, timeout)):
+            return True
+        with _SIGNALS:  # timed out: stop waiting (unless set() took us meanwhile)
+            if self._waiters is not None and lock in self._waiters:
+                self._waiters.remove(lock)
+        return self._flag
 
 
 class KeyState:
@@ -31,7 +94,7 @@ class KeyState:
     def __init__(self, key: Any) -> None:
         self.key = key
         self.status = "pending"
-        self.event = threading.Event()
+        self.event = Signal()
         self.error: BaseException | None = None
         self.who_has: list = []
         self.nbytes = 0

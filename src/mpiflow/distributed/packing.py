@@ -14,16 +14,14 @@ Examples
 
 from __future__ import annotations
 
-import pickle
 import weakref
 from collections.abc import Callable, Iterable
 from typing import Any
 
-import cloudpickle
-
 from mpiflow.core.spec import apply, funcname, graph_argument
 from mpiflow.core.tokenize import tokenize
 from mpiflow.distributed.futures import Future
+from mpiflow.distributed.protocol.serialize import pickle_bytes
 
 __all__ = ["funcname", "pack_argument", "apply", "pickle_task", "FunctionCache",
            "iter_futures", "rebuild", "nest"]
@@ -59,9 +57,9 @@ def pickle_task(key: Any, task: Any, functions: dict) -> tuple:
             func = task[0]
             blob = functions.get(id(func))
             if blob is None:
-                blob = functions[id(func)] = cloudpickle.dumps(func, protocol=5)
-            return (blob, cloudpickle.dumps(task[1:], protocol=5))
-        return (None, cloudpickle.dumps(task, protocol=pickle.HIGHEST_PROTOCOL))
+                blob = functions[id(func)] = pickle_bytes(func)
+            return (blob, pickle_bytes(task[1:]))
+        return (None, pickle_bytes(task))
     except Exception as err:
         raise TypeError(
             f"task {key!r} cannot be sent to the cluster: {type(err).__name__}: {err}. "
@@ -113,7 +111,7 @@ class FunctionCache:
             if hit is not None and hit[0] == token:
                 return hit[1]
         try:
-            blob = cloudpickle.dumps(func, protocol=5)
+            blob = pickle_bytes(func)
         except Exception:  # noqa: BLE001 - pickle_task raises with the task's name
             return None
         if token is not None and len(blob) <= self.MAX_BLOB:

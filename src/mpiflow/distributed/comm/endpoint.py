@@ -62,6 +62,7 @@ from .doorbell import Doorbell
 from .mpi import import_mpi
 from .receiving import HEADER_TAG, MAX_BATCH, ReceiveSide
 from .transfers import (
+    SENT,
     Closed,
     CommRoute,
     Incoming,
@@ -178,14 +179,13 @@ class MPIEndpoint(ReceiveSide):
             raise ValueError(f"Rank {dest} is not a peer of rank {self.rank}; it knows "
                              f"{sorted(self._routes)[:20]}")
         self._check_alive(f"send to rank {dest}")
-        fut: Future = Future()
-        out = Outgoing(dest, key, list(frames), fut)
         if self._outbox.empty() and self._mpi_lock.acquire(blocking=False):
+            out = Outgoing(dest, key, list(frames), None)
             watch = False
             try:  # nothing queued before us, so order is kept
                 watch = self._start_one(out)
             except Exception as exc:
-                fut.set_exception(exc)
+                out.waitable().set_exception(exc)
             finally:
                 self._mpi_lock.release()
             if watch and threading.get_ident() != self._thread.ident:
@@ -193,8 +193,10 @@ class MPIEndpoint(ReceiveSide):
                 # be asleep on its bell (the peer's bell rings, but the message
                 # only arrives once this side's MPI progresses).
                 self._bell.ring_self()
-            return fut
-        self._outbox.put(out)
+            # A small message was copied: nothing to wait for, no future to build.
+            return out.future if out.future is not None else SENT
+        fut: Future = Future()
+        self._outbox.put(Outgoing(dest, key, list(frames), fut))
         self._bell.ring_self()
         return fut
 
@@ -328,8 +330,7 @@ class MPIEndpoint(ReceiveSide):
             for out in self._sending:
                 if out.dest == peer:
                     cancel_requests(out.requests)
-                    if not out.future.done():
-                        out.future.set_exception(CommClosedError(reason))
+                    out.settle(CommClosedError(reason))
                 else:
                     keep.append(out)
             self._sending = keep
@@ -502,9 +503,9 @@ class MPIEndpoint(ReceiveSide):
         self._error = exc
         reason = f"the MPI progress thread of rank {self.rank} failed: {type(exc).__name__}: {exc}"
         for out in self._sending:
-            out.future.set_exception(CommClosedError(reason))
+            out.settle(CommClosedError(reason))
         while not self._outbox.empty():
-            self._outbox.get().future.set_exception(CommClosedError(reason))
+            self._outbox.get().settle(CommClosedError(reason))
         with self._lock:
             boxes = list(self._inboxes.values())
         for box in boxes:
@@ -525,13 +526,14 @@ class MPIEndpoint(ReceiveSide):
             try:
                 self._start_one(out)
             except Exception as exc:
-                out.future.set_exception(exc)
+                out.settle(exc)
         return started
 
     def _start_one(self, out: Outgoing) -> bool:
         """Start sending ``out``; returns whether it is left for the progress loop to finish."""
         comm, dest = self._routes[out.dest]
         if out.key is None:  # close notice: frames[0] is the closed stream's key
+            out.waitable()
             out.requests = [comm.isend((out.frames[0], 0, None, None), dest, HEADER_TAG)]
             self._sending.append(out)
             self._bell.ring(out.dest)
@@ -543,7 +545,7 @@ class MPIEndpoint(ReceiveSide):
             inline = [f if type(f) is bytes else v.tobytes()  # bytes: already a copy
                       for f, v in zip(out.frames, views, strict=True)]
             request = comm.isend((out.key, 0, lengths, inline), dest, HEADER_TAG)
-            out.future.set_result(None)  # the frames were copied: the caller may reuse them
+            out.settle()  # the frames were copied: the caller may reuse them
             self._bell.ring(out.dest)
             if request.Test():  # usual for a small message: nothing left to watch
                 self.stats["sent"] += 1
@@ -552,6 +554,7 @@ class MPIEndpoint(ReceiveSide):
             out.requests = [request]
             self._sending.append(out)
             return True
+        out.waitable()  # the sender may reuse the frames only once MPI is done with them
         tag = self._next_tag(out.dest)
         out.requests = [comm.isend((out.key, tag, lengths, None), dest, HEADER_TAG)]
         byte = self._MPI.BYTE
@@ -576,8 +579,7 @@ class MPIEndpoint(ReceiveSide):
                         # full) is only now visible there; the ring at its start
                         # has been answered already.
                         self._bell.ring(out.dest)
-                    if not out.future.done():
-                        out.future.set_result(None)
+                    out.settle()
                 else:
                     still.append(out)
             self._sending = still

@@ -22,7 +22,7 @@ import sys
 from concurrent.futures import Future
 from typing import Any
 
-__all__ = ["StreamKey", "Closed", "Outgoing", "Incoming", "CommRoute", "as_bytes_view",
+__all__ = ["StreamKey", "Closed", "SENT", "Outgoing", "Incoming", "CommRoute", "as_bytes_view",
            "cancel_requests", "reduce_timer_slack"]
 
 StreamKey = tuple[int, int]  # (rank that opened the stream, its counter)
@@ -35,15 +35,37 @@ class Closed:
         self.reason = reason
 
 
+#: What :meth:`MPIEndpoint.send_async` returns for a send that needs no waiting.
+SENT: Future = Future()
+SENT.set_result(None)
+
+
 class Outgoing:
     """A send to ``dest`` on stream ``key`` (``None``: a close notice) and its MPI requests."""
 
     __slots__ = ("dest", "key", "frames", "future", "requests", "nbytes")
 
-    def __init__(self, dest: int, key: StreamKey | None, frames: list[Any], future: Future):
+    def __init__(self, dest: int, key: StreamKey | None, frames: list[Any],
+                 future: Future | None):
+        # future: None while nobody waits for it (a small send started at once)
         self.dest, self.key, self.frames, self.future = dest, key, frames, future
         self.requests: list[Any] = []
         self.nbytes = 0
+
+    def settle(self, error: BaseException | None = None) -> None:
+        """Complete the future, if there is one still open (buffers free, or ``error``)."""
+        fut = self.future
+        if fut is not None and not fut.done():
+            if error is None:
+                fut.set_result(None)
+            else:
+                fut.set_exception(error)
+
+    def waitable(self) -> Future:
+        """The future a sender waits on (created now if it had none)."""
+        if self.future is None:
+            self.future = Future()
+        return self.future
 
 
 class Incoming:

@@ -36,6 +36,7 @@ from __future__ import annotations
 import io
 import pickle
 import struct
+import sys
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -45,6 +46,7 @@ import cloudpickle
 __all__ = [
     "dumps",
     "loads",
+    "pickle_bytes",
     "frame_header",
     "nbytes",
     "SerializationError",
@@ -160,9 +162,37 @@ def dumps(
     Cannot serialize an object of type _thread.lock
     """
     ctx = b"" if context is None else pickle.dumps(context, protocol=5)
-    state = _local
-    if state.busy:  # dumps() called while pickling (from a __reduce__): a fresh pickler
+    if _local.busy:  # dumps() called while pickling (from a __reduce__): a fresh pickler
         return _dumps_fresh(obj, context, ctx, min_out_of_band)
+    try:
+        frame0, buffers = _reused_dump(obj, _PREFIX.pack(MAGIC, 0, len(ctx)) + ctx,
+                                       min_out_of_band)
+    except RecursionError as exc:
+        raise _too_deep(obj, context, exc) from exc
+    except Exception as exc:
+        raise _unpicklable_error(obj, exc, context) from exc
+    if buffers:  # the buffer count in the prefix was written before it was known
+        frame0 = _PREFIX.pack(MAGIC, len(buffers), len(ctx)) + frame0[_PREFIX.size:]
+    return [frame0, *buffers]
+
+
+def pickle_bytes(obj: Any) -> bytes:
+    """``cloudpickle.dumps(obj, protocol=5)``, with this thread's reusable pickler.
+
+    Examples
+    --------
+    >>> pickle.loads(pickle_bytes({"f": len, "x": [1, 2]}))
+    {'f': <built-in function len>, 'x': [1, 2]}
+    """
+    if _local.busy:
+        return cloudpickle.dumps(obj, protocol=5)
+    return _reused_dump(obj, b"", sys.maxsize)[0]
+
+
+def _reused_dump(obj: Any, prefix: bytes, min_out_of_band: int) -> tuple[bytes, list]:
+    """``prefix`` + the pickle of ``obj`` (and its out-of-band buffers), pickled
+    with this thread's pickler."""
+    state = _local
     state.busy = True
     try:
         buffers = state.buffers = []
@@ -170,8 +200,7 @@ def dumps(
         file = state.file
         file.seek(0)
         file.truncate()
-        file.write(_PREFIX.pack(MAGIC, 0, len(ctx)))
-        file.write(ctx)
+        file.write(prefix)
         pickler = state.pickler
         if pickler is None:
             pickler = state.pickler = _ReusablePickler(file, state.keep)
@@ -181,20 +210,13 @@ def dumps(
         except BaseException:
             state.pickler = None  # never reuse a pickler an error interrupted
             raise
-        if buffers:
-            file.seek(4)
-            file.write(_PREFIX.pack(MAGIC, len(buffers), len(ctx))[4:8])
-        frame0 = file.getvalue()
-        if len(frame0) > _KEEP_FILE_BYTES:  # do not hold a large message's memory
+        data = file.getvalue()
+        if len(data) > _KEEP_FILE_BYTES:  # do not hold a large message's memory
             state.file, state.pickler = io.BytesIO(), None
-    except RecursionError as exc:
-        raise _too_deep(obj, context, exc) from exc
-    except Exception as exc:
-        raise _unpicklable_error(obj, exc, context) from exc
+        return data, buffers
     finally:
         state.buffers = []
         state.busy = False
-    return [frame0, *buffers]
 
 
 class _ReusablePickler(cloudpickle.Pickler):
