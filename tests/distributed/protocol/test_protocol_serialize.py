@@ -170,6 +170,23 @@ def test_threads_each_pickle_their_own_messages():
     assert not errors and len(results) == 4
 
 
+def test_a_message_of_many_objects_leaves_no_large_memo_behind():
+    # Regression: the reused pickler's memo table kept the size of the largest
+    # message, and clearing it before every later message cost that size
+    # (client round trips went from 0.12 to 0.42 ms of CPU after a 50k-task map).
+    from mpiflow.distributed.protocol import serialize
+
+    dumps({"x": 1})
+    small = serialize._local.pickler
+    dumps({"op": "x", "keys": [f"noop-{i}" for i in range(20_000)]})
+    assert serialize._local.pickler is None  # replaced at the next message
+    dumps({"x": 2})
+    assert serialize._local.pickler is not None and serialize._local.pickler is not small
+    reused = serialize._local.pickler
+    dumps({"x": 3})
+    assert serialize._local.pickler is reused  # small messages keep reusing it
+
+
 def test_a_large_message_does_not_stay_in_the_pickling_buffer():
     from mpiflow.distributed.protocol import serialize
 
