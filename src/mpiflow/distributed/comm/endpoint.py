@@ -61,6 +61,7 @@ from .core import CommClosedError, CommTimeoutError, resolve_timeout
 from .doorbell import Doorbell
 from .mpi import import_mpi
 from .receiving import HEADER_TAG, MAX_BATCH, ReceiveSide
+from .sending import FIRST_DATA_TAG, SendSide
 from .transfers import (
     SENT,
     Closed,
@@ -68,19 +69,16 @@ from .transfers import (
     Incoming,
     Outgoing,
     StreamKey,
-    as_bytes_view,
     cancel_requests,
     reduce_timer_slack,
 )
 
 __all__ = ["MPIEndpoint", "get_endpoint", "HEADER_TAG", "FIRST_DATA_TAG", "StreamKey"]
 
-FIRST_DATA_TAG = 16
-_LAST_DATA_TAG = 1 << 20
 _PUMP_SECONDS = 200e-6
 
 
-class MPIEndpoint(ReceiveSide):
+class MPIEndpoint(SendSide, ReceiveSide):
     """This process's MPI transport: a progress thread and its queues.
 
     Parameters
@@ -415,14 +413,6 @@ class MPIEndpoint(ReceiveSide):
                 f"Cannot {doing}: the MPI endpoint of rank {self.rank} is closed."
             )
 
-    def _sending_bulk(self) -> bool:
-        return any(out.nbytes > self.inline_bytes for out in self._sending)
-
-    def _next_tag(self, dest: int) -> int:
-        tag = self._tags.get(dest, FIRST_DATA_TAG)
-        self._tags[dest] = tag + 1 if tag + 1 < _LAST_DATA_TAG else FIRST_DATA_TAG
-        return tag
-
     def _run(self) -> None:
         reduce_timer_slack()
         # When every peer shares this node, each one rings before we could
@@ -483,6 +473,12 @@ class MPIEndpoint(ReceiveSide):
         except BaseException as exc:  # noqa: BLE001 - reported to every waiter
             self._fail(exc)
 
+    def _test_transfers(self) -> bool:
+        """Complete the sends and deliver the receives MPI has finished; whether any."""
+        sent = self._test_sends()
+        received = self._test_receives()
+        return sent or received
+
     def _pump(self) -> bool:
         """Drive bulk transfers alone for up to ``_PUMP_SECONDS``; whether one finished.
 
@@ -516,84 +512,6 @@ class MPIEndpoint(ReceiveSide):
                 handler(None)
             except Exception:  # noqa: BLE001 - already failing; every waiter is told
                 pass
-
-    def _start_sends(self) -> int:
-        """Start up to ``MAX_BATCH`` queued sends; returns how many."""
-        started = 0
-        while started < MAX_BATCH and not self._outbox.empty():
-            out = self._outbox.get()
-            started += 1
-            try:
-                self._start_one(out)
-            except Exception as exc:
-                out.settle(exc)
-        return started
-
-    def _start_one(self, out: Outgoing) -> bool:
-        """Start sending ``out``; returns whether it is left for the progress loop to finish."""
-        comm, dest = self._routes[out.dest]
-        if out.key is None:  # close notice: frames[0] is the closed stream's key
-            out.waitable()
-            out.requests = [comm.isend((out.frames[0], 0, None, None), dest, HEADER_TAG)]
-            self._sending.append(out)
-            self._bell.ring(out.dest)
-            return True
-        views = [as_bytes_view(f) for f in out.frames]
-        lengths = [v.nbytes for v in views]
-        out.nbytes = total = sum(lengths)
-        if total <= self.inline_bytes:
-            inline = [f if type(f) is bytes else v.tobytes()  # bytes: already a copy
-                      for f, v in zip(out.frames, views, strict=True)]
-            request = comm.isend((out.key, 0, lengths, inline), dest, HEADER_TAG)
-            out.settle()  # the frames were copied: the caller may reuse them
-            self._bell.ring(out.dest)
-            if request.Test():  # usual for a small message: nothing left to watch
-                self.stats["sent"] += 1
-                self.stats["bytes_sent"] += total
-                return False
-            out.requests = [request]
-            self._sending.append(out)
-            return True
-        out.waitable()  # the sender may reuse the frames only once MPI is done with them
-        tag = self._next_tag(out.dest)
-        out.requests = [comm.isend((out.key, tag, lengths, None), dest, HEADER_TAG)]
-        byte = self._MPI.BYTE
-        out.requests += [comm.Isend([v, byte], dest, tag) for v in views if v.nbytes]
-        self._sending.append(out)
-        self._bell.ring(out.dest)
-        return True
-
-    def _test_transfers(self) -> bool:
-        Testall = self._MPI.Request.Testall
-        progressed = False
-        if self._sending:
-            still = []
-            for out in self._sending:
-                if Testall(out.requests):
-                    progressed = True
-                    self.stats["sent"] += 1
-                    self.stats["bytes_sent"] += out.nbytes
-                    out.frames = []
-                    if out.nbytes <= self.inline_bytes:
-                        # A small message that had to wait (the peer's queue was
-                        # full) is only now visible there; the ring at its start
-                        # has been answered already.
-                        self._bell.ring(out.dest)
-                    out.settle()
-                else:
-                    still.append(out)
-            self._sending = still
-        if self._receiving:
-            still_in = []
-            for incoming in self._receiving:
-                if Testall(incoming.requests):
-                    progressed = True
-                    incoming.done = True
-                    self._deliver(incoming.key)
-                else:
-                    still_in.append(incoming)
-            self._receiving = still_in
-        return progressed
 
 
 _endpoint: MPIEndpoint | None = None

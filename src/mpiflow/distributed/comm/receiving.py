@@ -125,3 +125,20 @@ class ReceiveSide:
                 self._calls.append((handler, frames))
             else:
                 self._inbox(key).put(frames)
+
+    def _test_receives(self) -> bool:
+        """Deliver the large messages whose frames have all landed; whether any had."""
+        if not self._receiving:
+            return False
+        Testall = self._MPI.Request.Testall
+        progressed = False
+        still = []
+        for incoming in self._receiving:
+            if Testall(incoming.requests):
+                progressed = True
+                incoming.done = True
+                self._deliver(incoming.key)
+            else:
+                still.append(incoming)
+        self._receiving = still
+        return progressed
