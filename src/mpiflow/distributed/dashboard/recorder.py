@@ -181,8 +181,8 @@ class Recorder:
     # -- scheduler thread ------------------------------------------------------
     def task(self, msg: dict, status: str) -> None:
         """Note a task report (``task-finished`` or ``task-erred``) of a worker."""
-        # Only plain tuples are kept: holding the report dicts until the next
-        # snapshot made the garbage collector walk (and promote) every one.
+        # Only a plain tuple is kept, so the report dict is freed at once rather
+        # than held (and walked by the garbage collector) until the snapshot.
         try:
             record = (*_REPORT_FIELDS(msg), status)
         except KeyError:  # a report without timings: defaults

@@ -16,8 +16,9 @@ The header says how many buffers follow and carries an optional ``context``
 (typically a task key) that error messages quote (``n`` is 0 without one).
 
 Every control message goes through here, so each thread keeps one pickler
-and reuses it: creating a cloudpickle pickler cost more than pickling a
-small message with it.
+and reuses it: creating a cloudpickle pickler cost about as much as
+pickling a small message with it (one is made afresh after a message over
+16 KiB, whose memo table would make every later reuse slower).
 
 Examples
 --------

@@ -1,8 +1,8 @@
 """Tasks per state of every task group, kept up to date by the transitions.
 
 A dashboard's progress bars need, per group, how many tasks wait, run, hold
-results, are done or erred. Replaying the transition log for that cost
-several times the transitions themselves; instead, while counting is on
+results, are done or erred. Rather than replaying the transition log at
+every snapshot (a second pass over every transition), while counting is on
 (:meth:`~mpiflow.distributed.scheduler.state.SchedulerState.count_groups`),
 each :class:`~mpiflow.distributed.scheduler.model.TaskState` points at its
 group's counter list and every transition adjusts it in place. With counting
@@ -52,11 +52,13 @@ class GroupCounts:
     ----------
     group_of : callable
         Maps a key's name (a string key, or the first element of a tuple
-        key) to its group's name.
+        key) to its group's name. For a name ``"<prefix>-<token>"`` whose
+        token is not a word, it is asked about ``"<prefix>"`` once and the
+        answer serves every token.
 
     Examples
     --------
-    >>> counts = GroupCounts(lambda name: name)  # "<name>-<token>" keys: the name is looked up
+    >>> counts = GroupCounts(lambda name: name)
     >>> counts.of(("sum-aggregate-ab12", 0)) is counts.of(("sum-aggregate-ab12", 1))
     True
     >>> sorted(counts.groups)
