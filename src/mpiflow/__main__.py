@@ -38,6 +38,12 @@ def main(argv: list[str] | None = None) -> int:
         cmd.add_argument("--memory-limit", default=None,
                          help="memory per worker, e.g. 4GB (default: node memory / workers)")
         cmd.add_argument("--local-directory", default=None, help="scratch directory")
+        if name == "worker":
+            cmd.add_argument("--wait-for-scheduler-file", type=float, default=0.0,
+                             metavar="SECONDS",
+                             help="wait up to this long for the scheduler file to appear, "
+                                  "to start together with the scheduler (default 0: a "
+                                  "missing file is an error at once)")
         if name == "cluster":
             cmd.add_argument("--dashboard-address", default=":8787",
                              help="where rank 0 serves the dashboard: host:port, :port "
@@ -63,7 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "cluster":
         return cluster_main.run_cluster(args.scheduler_file,
                                         dashboard_address=args.dashboard_address, **common)
-    return cluster_main.run_worker(args.scheduler_file, **common)
+    return cluster_main.run_worker(args.scheduler_file,
+                                   wait_for_file=args.wait_for_scheduler_file, **common)
 
 
 if __name__ == "__main__":

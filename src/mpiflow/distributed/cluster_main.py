@@ -19,6 +19,7 @@ import os
 import signal
 import sys
 import tempfile
+import time
 from typing import Any
 
 from mpiflow.config import parse_bytes
@@ -92,8 +93,12 @@ def run_cluster(scheduler_file: str, nthreads: int | None = None,
 
 def run_worker(scheduler_file: str, nthreads: int | None = None,
                memory_limit: str | int | None = None, local_directory: str | None = None,
-               timeout: float = 60.0) -> int:
+               timeout: float = 60.0, wait_for_file: float = 0.0) -> int:
     """Join the cluster of ``scheduler_file`` with every rank of this launch as a worker.
+
+    With ``wait_for_file`` > 0 a missing scheduler file is waited for up to
+    that many seconds (the worker may start together with its scheduler);
+    otherwise it is an error at once.
 
     Examples
     --------
@@ -108,6 +113,9 @@ def run_worker(scheduler_file: str, nthreads: int | None = None,
     from mpiflow.distributed.scheduler_file import read_scheduler_file
 
     ignore_failure_notices()
+    deadline = time.monotonic() + wait_for_file
+    while not os.path.exists(scheduler_file) and time.monotonic() < deadline:
+        time.sleep(0.02)  # the file appears atomically (written, then renamed)
     read_scheduler_file(scheduler_file)  # a missing or stale file fails before MPI starts
     if not mpi_is_initialized():
         mpi4py.rc.finalize = False  # as attach() does: a joined process skips MPI_Finalize

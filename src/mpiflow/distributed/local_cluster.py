@@ -1,8 +1,9 @@
 """LocalCluster: an MPI cluster on this machine, started in the background.
 
 ``LocalCluster()`` starts ``mpiexec -n 1 mpiflow cluster`` (the scheduler)
-and one ``mpiexec -n 1 mpiflow worker`` job per worker, all detached from
-this process; ``Client(cluster)`` joins them through the scheduler file.
+and, at the same time, one ``mpiexec -n 1 mpiflow worker`` job per worker
+(each waits for the scheduler's file), all detached from this process;
+``Client(cluster)`` joins them through the scheduler file.
 Each worker is its own MPI job, so a worker that dies (even by SIGKILL)
 cannot take the others down. ``Client()`` with no arguments, outside an
 ``mpiexec`` launch, makes one sized to the machine.
@@ -138,10 +139,13 @@ class LocalCluster:
             where = "none" if dashboard is None else f"{dashboard[0]}:{dashboard[1]}"
             self._scheduler = self._start("scheduler", ["cluster", "--dashboard-address",
                                                         where], n=1)
-            self._wait_for_scheduler_file(timeout)
+            # The workers start at once and wait for the scheduler's file: their
+            # start-up (Python, MPI) overlaps the scheduler's.
             for i in range(self.n_workers):
                 self._start(f"worker-{i}", ["worker", "--nthreads", str(self.threads_per_worker),
-                                            "--memory-limit", str(limit)], n=1)
+                                            "--memory-limit", str(limit),
+                                            "--wait-for-scheduler-file", f"{timeout:g}"], n=1)
+            self._wait_for_scheduler_file(timeout)
         except BaseException:
             self.close()
             raise
