@@ -30,8 +30,8 @@ from __future__ import annotations
 import threading
 import weakref
 from collections import OrderedDict
+from typing import Any
 
-import numpy as np
 import psutil
 
 from mpiflow import config
@@ -67,7 +67,7 @@ class BufferPool:
 
     def __init__(self, limit: int | None = None) -> None:
         self.limit = default_pool_limit() if limit is None else int(limit)
-        self._free: OrderedDict[int, list[np.ndarray]] = OrderedDict()
+        self._free: OrderedDict[int, list[Any]] = OrderedDict()  # size -> numpy arrays
         self._lock = threading.Lock()
         self.pooled_bytes = 0
         #: How many receives reused a pooled buffer.
@@ -75,6 +75,10 @@ class BufferPool:
 
     def take(self, nbytes: int) -> memoryview:
         """A writable buffer of ``nbytes`` bytes (pooled memory when one of that size waits)."""
+        # numpy is imported on the first large receive, not at start-up: a
+        # scheduler never needs it, and it was a quarter of a rank's import time
+        import numpy as np
+
         if nbytes < MIN_POOLED_BYTES or self.limit <= 0:
             return memoryview(np.empty(nbytes, dtype=np.uint8))
         with self._lock:
@@ -91,7 +95,7 @@ class BufferPool:
         weakref.finalize(lease, self._give_back, memory)
         return memoryview(lease)
 
-    def _give_back(self, memory: np.ndarray) -> None:
+    def _give_back(self, memory: Any) -> None:
         nbytes = memory.nbytes
         if nbytes > self.limit:
             return
