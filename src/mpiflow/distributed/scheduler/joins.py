@@ -55,7 +55,7 @@ class JoinService:
     """
 
     def __init__(self, transport: Any, path: str, members: set[int],
-                 poll_interval: float = 0.05, dashboard: str | None = None) -> None:
+                 poll_interval: float = 0.01, dashboard: str | None = None) -> None:
         from mpiflow.distributed.comm.mpi import import_mpi
 
         self.transport = transport
