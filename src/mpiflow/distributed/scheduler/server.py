@@ -79,6 +79,7 @@ class SchedulerServer:
         self.liveness = Liveness()
         self._next_check = 0.0
         self._retiring: list[tuple[dict, list, list]] = []
+        self._retire_later: list[dict] = []  # retire-workers requests waiting their turn
         self.worker_info: dict[str, dict] = {}
         self.running = True
         self.started = time.time()
@@ -375,6 +376,12 @@ class SchedulerServer:
     # -- retiring workers and restarting -----------------------------------------
     def _on_retire_workers(self, msg: dict) -> list:
         """Copy what only the leaving workers hold to the others, then close them."""
+        if self._retiring:
+            # One at a time: a retirement planned while another is copying could
+            # send data to a worker that one is closing, or count on a copy
+            # there (seen as MissingData in CI). Planned once the other is done.
+            self._retire_later.append(msg)
+            return []
         names = [address(rank_of(w)) for w in msg["workers"]]
         unknown = [n for n in names if n not in self.state.workers]
         stay = [w for w in self.state.workers.values() if w.name not in names]
@@ -420,6 +427,8 @@ class SchedulerServer:
             else:
                 self.transport.reply(msg, names)
         self._retiring = still
+        while not self._retiring and self._retire_later:
+            self._on_retire_workers(self._retire_later.pop(0))
 
     def _on_adaptive_target(self, msg: dict) -> list:
         """How many workers the work in hand wants (see :mod:`.adaptive`)."""
@@ -435,6 +444,7 @@ class SchedulerServer:
     def _on_workers_to_close(self, msg: dict) -> list:
         """Which workers to retire to keep ``n``; those being retired count as gone."""
         leaving = {name for _, names, _ in self._retiring for name in names}
+        leaving |= {address(rank_of(w)) for msg in self._retire_later for w in msg["workers"]}
         try:
             names = workers_to_close(self.state, msg.get("n"), leaving=leaving)
         except (TypeError, ValueError) as err:
