@@ -379,7 +379,7 @@ class SchedulerServer:
         if self._retiring:
             # One at a time: a retirement planned while another is copying could
             # send data to a worker that one is closing, or count on a copy
-            # there (seen as MissingData in CI). Planned once the other is done.
+            # there. It is planned once the other is done.
             self._retire_later.append(msg)
             return []
         names = [address(rank_of(w)) for w in msg["workers"]]
