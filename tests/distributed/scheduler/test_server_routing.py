@@ -61,9 +61,9 @@ def test_no_second_message_when_the_worker_pushed_the_result():
 
 
 def test_a_retirement_never_moves_data_to_a_worker_already_retiring():
-    # Regression (seen once in CI, elastic adapt test): two retirements in a
-    # row sent the second one's data to a worker the first was closing, and
-    # its copy failed with MissingData.
+    # Two retirements in a row: the first copies a key to a worker the second
+    # then retires. Planned at once, the second would not move that key (it is
+    # not there yet) and the first's copy would go with the closed worker.
     from concurrent.futures import Future
 
     class RequestingTransport(RecordingTransport):
