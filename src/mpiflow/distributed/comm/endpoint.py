@@ -18,9 +18,10 @@ Wire format of one message from rank A to rank B on stream ``key``:
    concurrent transfers between the same pair never mix.
 
 Messages of one stream are delivered in the order they were sent, even when
-a small message overtakes a large one on the wire. The receiving half (probe,
-receive, deliver) is in :mod:`.receiving`; the records of messages in flight
-are in :mod:`.transfers`.
+a small message overtakes a large one on the wire. The sending half (start,
+watch, complete) is in :mod:`.sending`, the receiving half (probe, receive,
+deliver) in :mod:`.receiving`, the records of messages in flight in
+:mod:`.transfers`.
 
 The loop polls (``improbe`` for headers, ``Testall`` for transfers). When
 every peer shares this node, each one rings this rank's doorbell

@@ -19,7 +19,7 @@ import collections
 import queue
 from typing import Any
 
-from .transfers import Closed, Incoming
+from .transfers import Closed, Incoming, split_completed
 
 __all__ = ["ReceiveSide", "HEADER_TAG", "MAX_BATCH"]
 
@@ -130,15 +130,8 @@ class ReceiveSide:
         """Deliver the large messages whose frames have all landed; whether any had."""
         if not self._receiving:
             return False
-        Testall = self._MPI.Request.Testall
-        progressed = False
-        still = []
-        for incoming in self._receiving:
-            if Testall(incoming.requests):
-                progressed = True
-                incoming.done = True
-                self._deliver(incoming.key)
-            else:
-                still.append(incoming)
-        self._receiving = still
-        return progressed
+        done, self._receiving = split_completed(self._receiving, self._MPI.Request.Testall)
+        for incoming in done:
+            incoming.done = True
+            self._deliver(incoming.key)
+        return bool(done)

@@ -22,7 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from .receiving import HEADER_TAG, MAX_BATCH
-from .transfers import Outgoing, as_bytes_view
+from .transfers import Outgoing, as_bytes_view, split_completed
 
 __all__ = ["SendSide", "FIRST_DATA_TAG"]
 
@@ -101,22 +101,15 @@ class SendSide:
         """Complete the watched sends MPI is done with; whether any was."""
         if not self._sending:
             return False
-        Testall = self._MPI.Request.Testall
-        progressed = False
-        still = []
-        for out in self._sending:
-            if Testall(out.requests):
-                progressed = True
-                self.stats["sent"] += 1
-                self.stats["bytes_sent"] += out.nbytes
-                out.frames = []
-                if out.nbytes <= self.inline_bytes:
-                    # A small message that had to wait (the peer's queue was
-                    # full) is only now visible there; the ring at its start
-                    # has been answered already.
-                    self._bell.ring(out.dest)
-                out.settle()
-            else:
-                still.append(out)
-        self._sending = still
-        return progressed
+        done, self._sending = split_completed(self._sending, self._MPI.Request.Testall)
+        for out in done:
+            self.stats["sent"] += 1
+            self.stats["bytes_sent"] += out.nbytes
+            out.frames = []
+            if out.nbytes <= self.inline_bytes:
+                # A small message that had to wait (the peer's queue was
+                # full) is only now visible there; the ring at its start
+                # has been answered already.
+                self._bell.ring(out.dest)
+            out.settle()
+        return bool(done)

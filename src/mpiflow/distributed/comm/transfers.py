@@ -23,7 +23,7 @@ from concurrent.futures import Future
 from typing import Any
 
 __all__ = ["StreamKey", "Closed", "SENT", "Outgoing", "Incoming", "CommRoute", "as_bytes_view",
-           "cancel_requests", "reduce_timer_slack"]
+           "split_completed", "cancel_requests", "reduce_timer_slack"]
 
 StreamKey = tuple[int, int]  # (rank that opened the stream, its counter)
 
@@ -109,6 +109,22 @@ def reduce_timer_slack() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(29, 1000, 0, 0, 0)  # PR_SET_TIMERSLACK, ns
     except (OSError, AttributeError):
         pass
+
+
+def split_completed(records: list, testall: Any) -> tuple[list, list]:
+    """``(done, pending)``: the records (with ``.requests``) whose MPI requests all completed.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as R
+    >>> done, pending = split_completed([R(requests=[1]), R(requests=[])], lambda r: not r)
+    >>> len(done), len(pending)
+    (1, 1)
+    """
+    done, pending = [], []
+    for record in records:
+        (done if testall(record.requests) else pending).append(record)
+    return done, pending
 
 
 def cancel_requests(requests: list) -> None:

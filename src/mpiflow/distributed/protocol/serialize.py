@@ -57,6 +57,7 @@ __all__ = [
 
 MAGIC = b"MPF2"
 _PREFIX = struct.Struct("<4sII")  # magic, buffers, context length
+_COUNT = struct.Struct("<I")  # the buffer count, at offset 4
 
 #: Buffers smaller than this are written into the pickle stream (one copy of a
 #: few bytes beats a separate frame and a separate MPI message).
@@ -165,17 +166,16 @@ def dumps(
     Cannot serialize an object of type _thread.lock
     """
     ctx = b"" if context is None else pickle.dumps(context, protocol=5)
-    if _local.busy:  # dumps() called while pickling (from a __reduce__): a fresh pickler
-        return _dumps_fresh(obj, context, ctx, min_out_of_band)
     try:
-        frame0, buffers = _reused_dump(obj, _PREFIX.pack(MAGIC, 0, len(ctx)) + ctx,
-                                       min_out_of_band)
+        frame0, buffers = _pickle(obj, _PREFIX.pack(MAGIC, 0, len(ctx)) + ctx,
+                                  min_out_of_band, count_at=4)
     except RecursionError as exc:
-        raise _too_deep(obj, context, exc) from exc
+        raise SerializationError(
+            f"Cannot serialize an object of type {type(obj).__qualname__}"
+            f"{_describe_context(context)}: it nests too deeply ({exc})."
+        ) from exc
     except Exception as exc:
         raise _unpicklable_error(obj, exc, context) from exc
-    if buffers:  # the buffer count in the prefix was written before it was known
-        frame0 = _PREFIX.pack(MAGIC, len(buffers), len(ctx)) + frame0[_PREFIX.size:]
     return [frame0, *buffers]
 
 
@@ -187,15 +187,18 @@ def pickle_bytes(obj: Any) -> bytes:
     >>> pickle.loads(pickle_bytes({"f": len, "x": [1, 2]}))
     {'f': <built-in function len>, 'x': [1, 2]}
     """
-    if _local.busy:
-        return cloudpickle.dumps(obj, protocol=5)
-    return _reused_dump(obj, b"", sys.maxsize)[0]
+    return _pickle(obj, b"", sys.maxsize)[0]
 
 
-def _reused_dump(obj: Any, prefix: bytes, min_out_of_band: int) -> tuple[bytes, list]:
-    """``prefix`` + the pickle of ``obj`` (and its out-of-band buffers), pickled
-    with this thread's pickler."""
-    state = _local
+def _pickle(obj: Any, prefix: bytes, min_out_of_band: int,
+            count_at: int | None = None) -> tuple[bytes, list]:
+    """``prefix`` + the pickle of ``obj``, and its out-of-band buffers.
+
+    Pickled with this thread's reusable pickler (a fresh one for a call made
+    while that one is busy, from an object's ``__reduce__``). ``count_at``:
+    where in ``prefix`` to write the number of buffers (uint32).
+    """
+    state = _local if not _local.busy else _PicklerState()
     state.busy = True
     try:
         buffers = state.buffers = []
@@ -213,6 +216,9 @@ def _reused_dump(obj: Any, prefix: bytes, min_out_of_band: int) -> tuple[bytes, 
         except BaseException:
             state.pickler = None  # never reuse a pickler an error interrupted
             raise
+        if buffers and count_at is not None:
+            file.seek(count_at)
+            file.write(_COUNT.pack(len(buffers)))
         data = file.getvalue()
         if len(data) > _REUSE_PICKLER_BYTES:
             # The memo table grew with this message and never shrinks, and
@@ -261,33 +267,6 @@ class _PicklerState(threading.local):
 
 
 _local = _PicklerState()
-
-
-def _dumps_fresh(obj: Any, context: Any, ctx: bytes, min_out_of_band: int) -> list[Frame]:
-    """:func:`dumps` with a new pickler (for a dumps() inside another one)."""
-    buffers: list[Frame] = []
-
-    def keep(pb: pickle.PickleBuffer) -> bool:
-        raw = pb.raw()
-        if raw.nbytes < min_out_of_band:
-            return True
-        buffers.append(raw)
-        return False
-
-    try:
-        stream = cloudpickle.dumps(obj, protocol=5, buffer_callback=keep)
-    except RecursionError as exc:
-        raise _too_deep(obj, context, exc) from exc
-    except Exception as exc:
-        raise _unpicklable_error(obj, exc, context) from exc
-    return [b"".join((_PREFIX.pack(MAGIC, len(buffers), len(ctx)), ctx, stream)), *buffers]
-
-
-def _too_deep(obj: Any, context: Any, exc: BaseException) -> SerializationError:
-    return SerializationError(
-        f"Cannot serialize an object of type {type(obj).__qualname__}"
-        f"{_describe_context(context)}: it nests too deeply ({exc})."
-    )
 
 
 def _split_frame0(frames: Sequence[Frame]) -> tuple[dict[str, Any], memoryview]:
